@@ -1,0 +1,323 @@
+"""Lectern settings: one module, driven by environment variables, with an embedded default.
+
+With no environment at all Lectern runs on SQLite (WAL mode) and django-q2's ORM broker under
+``LECTERN_DATA_DIR`` (default ``var/``), the bundled offline speech model, local highlight analysis and
+email printed to the console. ``DATABASE_URL``, ``REDIS_URL``, ``EMAIL_URL``, ``OPENAI_API_KEY`` and
+``GEMINI_API_KEY`` switch to real services. Every variable is documented in ``.env.example``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DATA_DIR = Path(env.string("LECTERN_DATA_DIR", "") or BASE_DIR / "var").resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+CACHE_DIR = Path(env.string("LECTERN_CACHE_DIR", "") or DATA_DIR / "cache").resolve()
+
+
+def _secret_key() -> str:
+    """The configured key, or one generated once and kept in the data directory."""
+    configured = env.string("DJANGO_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env.boolean("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env.strings("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.strings("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Absolute address of the site, used for links in emails sent by workers (which have no request).
+BASE_URL = env.string("LECTERN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "django_q",
+    "transcripts",
+    "jobs",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Early, so that every response (errors included) carries the policy.
+    "jobs.middleware.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "jobs.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------
+_database_url = env.string("DATABASE_URL")
+if _database_url:
+    try:
+        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    except (ValueError, dj_database_url.UnknownSchemeError) as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "lectern.sqlite3",
+            "OPTIONS": {
+                # WAL lets the web server read while a worker writes; IMMEDIATE transactions take the
+                # write lock up front so that two processes never deadlock upgrading a read lock.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Task queue (django-q2) ------------------------------------------------------------------------
+# The slowest job we expect (a long lecture with highlights on a small CPU) must finish inside
+# ``timeout``; ``retry`` is longer than ``timeout`` so that a running job is never handed to a second
+# worker while the first is still on it. A worker killed mid-job is noticed sooner by the sweeper.
+JOB_TIMEOUT = env.integer("LECTERN_JOB_TIMEOUT", 4 * 3600, minimum=60)
+JOB_MAX_ATTEMPTS = env.integer("LECTERN_JOB_MAX_ATTEMPTS", 3, minimum=1)
+REDIS_URL = env.string("REDIS_URL")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
+# Crash recovery (jobs.sweeper): a worker touches its running job's heartbeat this often, and the
+# sweeper, run every minute, puts a running job whose heartbeat is older than
+# LECTERN_STALE_AFTER_SECONDS back in the queue (or fails it after JOB_MAX_ATTEMPTS).
+LECTERN_HEARTBEAT_SECONDS = env.number("LECTERN_HEARTBEAT_SECONDS", 10, minimum=0.1)
+LECTERN_STALE_AFTER_SECONDS = env.number("LECTERN_STALE_AFTER_SECONDS", 60, minimum=1)
+if LECTERN_STALE_AFTER_SECONDS < 3 * LECTERN_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "LECTERN_STALE_AFTER_SECONDS must be at least 3 times LECTERN_HEARTBEAT_SECONDS, "
+        "or a busy but live worker would be taken for a dead one"
+    )
+Q_CLUSTER: dict[str, object] = {
+    "name": env.string("LECTERN_QUEUE_NAME", "lectern"),
+    "workers": env.integer("LECTERN_WORKERS", 1, minimum=1),
+    "timeout": JOB_TIMEOUT,
+    "retry": JOB_TIMEOUT + 600,
+    "max_attempts": JOB_MAX_ATTEMPTS,
+    # Speech models are large: recycle a worker process now and then, and whenever it grows past
+    # the limit, so that a leak in a native library cannot take the machine down.
+    "recycle": 50,
+    "max_rss": env.integer("LECTERN_WORKER_MAX_RSS_MB", 6144, minimum=256) * 1024,
+    "save_limit": 500,
+    "ack_failures": True,
+    "catch_up": False,
+    "poll": 0.5,
+    "label": "Task queue",
+}
+if REDIS_URL:
+    # django-q2 passes a URL string to redis.from_url. Redis has no delivery receipts, so ``retry``
+    # applies to the ORM broker only: a task held by a worker that died is gone, and the sweeper
+    # puts its job back in the queue.
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# --- Auth --------------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Anyone may create an account unless this is off; staff can always add users in admin.
+SIGNUP_ENABLED = env.boolean("LECTERN_SIGNUP", True)
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "jobs:dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+# --- I18n --------------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.string("LECTERN_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media ------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing folder before collectstatic
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage",
+    },
+}
+# Serve from the finders when static files were not collected (tests, first start).
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = Path(env.string("LECTERN_MEDIA_ROOT", "") or DATA_DIR / "media").resolve()
+# Media is never served by URL: every file goes through a view that checks its owner.
+
+# Uploads stream to disk in chunks; the limit is enforced while they arrive (jobs.uploads).
+MAX_UPLOAD_MB = env.integer("LECTERN_MAX_UPLOAD_MB", 2048, minimum=1)
+MAX_DURATION_MINUTES = env.integer("LECTERN_MAX_DURATION_MINUTES", 240, minimum=1)
+# Links are fetched only from public addresses; these hosts or CIDRs are allowed as well
+# (an intranet video server, or 127.0.0.1 in tests).
+URL_ALLOWLIST = env.strings("LECTERN_URL_ALLOWLIST")
+MAX_BATCH = env.integer("LECTERN_MAX_BATCH", 20, minimum=1)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["jobs.uploads.LimitedTemporaryFileUploadHandler"]
+FILE_UPLOAD_PERMISSIONS = 0o640
+
+# --- Email -----------------------------------------------------------------------------------------
+DEFAULT_FROM_EMAIL = "Lectern <lectern@localhost>"
+globals().update(env.email_settings("EMAIL_URL"))
+
+# --- Transcription -------------------------------------------------------------------------------
+# ``LECTERN_MODEL``: base (default, bundled), tiny.en (bundled), a CTranslate2 model directory, or a
+# faster-whisper model name when a model hub is reachable.
+LECTERN_MODEL = env.string("LECTERN_MODEL", "base")
+LECTERN_BACKEND = env.string("LECTERN_BACKEND")
+LECTERN_THREADS = env.integer("LECTERN_THREADS", 0, minimum=0)  # 0: all cores
+LECTERN_BEAM_SIZE = env.integer("LECTERN_BEAM_SIZE", 5, minimum=1)
+LECTERN_VAD = env.boolean("LECTERN_VAD", True)
+LECTERN_DEVICE = env.string("LECTERN_DEVICE", "auto")
+# whisper.cpp: a ggml model file (a path, or a name in pywhispercpp's models folder).
+WHISPER_CPP_MODEL = env.string("WHISPER_CPP_MODEL")
+# mlx-whisper on Apple Silicon: a local folder or an mlx-community model name (default: from
+# LECTERN_MODEL).
+MLX_WHISPER_MODEL = env.string("MLX_WHISPER_MODEL")
+# The OpenAI API (or any compatible server) when a key is set.
+OPENAI_API_KEY = env.string("OPENAI_API_KEY")
+OPENAI_BASE_URL = env.string("OPENAI_BASE_URL")
+OPENAI_TRANSCRIBE_MODEL = env.string("OPENAI_TRANSCRIBE_MODEL", "whisper-1")
+OPENAI_TIMEOUT = env.number("OPENAI_TIMEOUT", 300, minimum=1)
+# Slides: OCR with Tesseract at each slide change; their rare terms become a glossary prompt for
+# transcription. Without the tesseract program the step is skipped with a note on the job.
+LECTERN_TESSERACT = env.string("LECTERN_TESSERACT", "tesseract")
+LECTERN_SLIDE_PROMPT = env.boolean("LECTERN_SLIDE_PROMPT", True)
+# Highlight clips.
+HIGHLIGHTS = {
+    "count": env.integer("LECTERN_CLIP_COUNT", 5, minimum=0),
+    "min_length": env.number("LECTERN_CLIP_MIN_SECONDS", 20, minimum=5),
+    "max_length": env.number("LECTERN_CLIP_MAX_SECONDS", 120, minimum=10),
+    # Pauses inside a clip longer than this are cut down.
+    "max_pause": env.number("LECTERN_CLIP_MAX_PAUSE", 0.8, minimum=0.1),
+    "min_silence": env.number("LECTERN_MIN_SILENCE", 0.5, minimum=0.1),
+}
+if HIGHLIGHTS["min_length"] >= HIGHLIGHTS["max_length"]:
+    raise ImproperlyConfigured(
+        "LECTERN_CLIP_MIN_SECONDS must be less than LECTERN_CLIP_MAX_SECONDS"
+    )
+# Content analysis with Gemini when a key is set; the local analyser otherwise (and on failure).
+GEMINI = {
+    "api_key": env.string("GEMINI_API_KEY"),
+    "base_url": env.string("GEMINI_BASE_URL"),
+    "model": env.string("GEMINI_MODEL"),
+}
+# Minutes a month each user may send to a metered backend (OpenAI); staff can set it per user.
+METERED_MINUTES_QUOTA = env.integer("LECTERN_METERED_MINUTES_QUOTA", 600, minimum=0)
+
+# --- Security --------------------------------------------------------------------------------------
+HTTPS = env.boolean("LECTERN_HTTPS", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and env.boolean("LECTERN_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env.integer("LECTERN_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if env.boolean("LECTERN_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load balancers and Prometheus probe these over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+
+# --- Operations (jobs.ops) -------------------------------------------------------------------------
+# /metrics asks for ``Authorization: Bearer <token>`` when this is set, and is open otherwise.
+LECTERN_METRICS_TOKEN = env.string("LECTERN_METRICS_TOKEN")
+# /healthz fails when the media volume has less free space than this.
+LECTERN_MIN_FREE_DISK_MB = env.integer("LECTERN_MIN_FREE_DISK_MB", 1024, minimum=0)
+
+# --- Cache -----------------------------------------------------------------------------------------
+# API rate-limit counters live here: per process with the embedded default, shared by every web
+# process when REDIS_URL is set.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+    | {"KEY_PREFIX": "lectern"}
+}
+
+# --- API and webhooks (jobs.api, jobs.webhooks) -----------------------------------------------------
+LECTERN_API_RATE_PER_MINUTE = env.integer("LECTERN_API_RATE_PER_MINUTE", 60, minimum=1)
+LECTERN_API_USER_RATE_PER_MINUTE = env.integer("LECTERN_API_USER_RATE_PER_MINUTE", 120, minimum=1)
+LECTERN_WEBHOOK_MAX_ATTEMPTS = env.integer("LECTERN_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+# Attempt n+1 waits base * 2**(n-1) seconds: 30 s, 1 min, 2 min, 4 min, 8 min by default.
+LECTERN_WEBHOOK_BACKOFF_SECONDS = env.number("LECTERN_WEBHOOK_BACKOFF_SECONDS", 30, minimum=0)
+LECTERN_WEBHOOK_TIMEOUT = env.number("LECTERN_WEBHOOK_TIMEOUT", 10, minimum=1)
+
+# --- Logging ---------------------------------------------------------------------------------------
+# ``LECTERN_LOG_FORMAT=json`` writes one JSON object a line; records from a job carry its id.
+LOG_FORMAT = env.string("LECTERN_LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LECTERN_LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"job": {"()": "jobs.logs.JobContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s%(job_tag)s %(message)s"},
+        "json": {"()": "jobs.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["job"]}
+    },
+    "root": {"handlers": ["console"], "level": env.string("LECTERN_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "faster_whisper": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+    },
+}
