@@ -1,0 +1,163 @@
+"""Transcript exports: plain text, SRT, WebVTT and JSON. No Django here.
+
+Segments may be model rows or dicts; anything with ``start``, ``end``, ``text`` and ``words``.
+SRT and VTT are written by pysubs2 from readable cues (``transcripts.subtitles``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pysubs2
+
+FORMATS = {
+    "txt": "text/plain; charset=utf-8",
+    "srt": "application/x-subrip; charset=utf-8",
+    "vtt": "text/vtt; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def _get(item: Any, name: str, default: Any = None) -> Any:
+    if isinstance(item, Mapping):
+        return item.get(name, default)
+    return getattr(item, name, default)
+
+
+def _timestamp(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:d}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def _speaker(label: Any, names: Mapping[str, str] | None) -> str:
+    """What a speaker label is shown as: the name the user gave it, or the label itself."""
+    label = str(label or "")
+    return str((names or {}).get(label) or label)
+
+
+def _speaker_runs(segment: Any) -> list[tuple[str, str]]:
+    """(speaker label, text) parts of a segment: one, unless its words have their own speakers."""
+    text = str(_get(segment, "text", "")).strip()
+    words = _get(segment, "words", None) or []
+    if not any(_get(w, "speaker", None) for w in words):
+        return [(str(_get(segment, "speaker", "") or ""), text)]
+    runs: list[tuple[str, str]] = []
+    for w in words:
+        speaker = str(_get(w, "speaker", "") or _get(segment, "speaker", "") or "")
+        word = str(_get(w, "word", ""))
+        if runs and runs[-1][0] == speaker:
+            runs[-1] = (speaker, runs[-1][1] + word)
+        else:
+            runs.append((speaker, word))
+    return [(speaker, part.strip()) for speaker, part in runs if part.strip()]
+
+
+def to_txt(
+    segments: Iterable[Any],
+    *,
+    timestamps: bool = False,
+    speaker_names: Mapping[str, str] | None = None,
+) -> str:
+    lines = []
+    for segment in segments:
+        text = str(_get(segment, "text", "")).strip()
+        if not text:
+            continue
+        stamp = f"[{_timestamp(_get(segment, 'start', 0))}] " if timestamps else ""
+        for speaker, part in _speaker_runs(segment):
+            # "Lecturer: text" when the transcript knows who speaks.
+            who = f"{_speaker(speaker, speaker_names)}: " if speaker else ""
+            lines.append(f"{stamp}{who}{part}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _subtitle_file(
+    segments: Iterable[Any], *, voices: bool = False, speaker_names: Mapping[str, str] | None = None
+) -> pysubs2.SSAFile:
+    from transcripts.subtitles import build_cues
+
+    subs = pysubs2.SSAFile()
+    for cue in build_cues(list(segments)):
+        event = pysubs2.SSAEvent(start=round(cue.start * 1000), end=round(cue.end * 1000))
+        text = cue.text
+        if voices and cue.speaker:
+            # WebVTT's voice span: players show (or style) who speaks.
+            name = _speaker(cue.speaker, speaker_names).replace(">", "").replace("\n", " ")
+            text = f"<v {name}>{text}"
+        event.plaintext = text
+        subs.append(event)
+    return subs
+
+
+def to_srt(segments: Iterable[Any]) -> str:
+    return _subtitle_file(segments).to_string("srt")
+
+
+def to_vtt(segments: Iterable[Any], *, speaker_names: Mapping[str, str] | None = None) -> str:
+    return _subtitle_file(segments, voices=True, speaker_names=speaker_names).to_string("vtt")
+
+
+def segment_dict(segment: Any, speaker_names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    words = _get(segment, "words", None) or []
+    data = {
+        "start": round(float(_get(segment, "start", 0)), 3),
+        "end": round(float(_get(segment, "end", 0)), 3),
+        "text": str(_get(segment, "text", "")).strip(),
+        "words": [
+            {
+                "start": round(float(_get(w, "start", 0)), 3),
+                "end": round(float(_get(w, "end", 0)), 3),
+                "word": str(_get(w, "word", "")),
+                **(
+                    {"speaker": _speaker(_get(w, "speaker"), speaker_names)}
+                    if _get(w, "speaker", None)
+                    else {}
+                ),
+            }
+            for w in words
+        ],
+    }
+    speaker = _get(segment, "speaker", None)
+    if speaker:
+        data["speaker"] = _speaker(speaker, speaker_names)
+    return data
+
+
+def to_json(
+    segments: Iterable[Any],
+    *,
+    language: str,
+    duration: float,
+    backend: str,
+    model: str,
+    extra: Mapping[str, Any] | None = None,
+    speaker_names: Mapping[str, str] | None = None,
+) -> str:
+    document: dict[str, Any] = {
+        "language": language,
+        "duration": round(float(duration), 3),
+        "backend": backend,
+        "model": model,
+        "segments": [segment_dict(segment, speaker_names) for segment in segments],
+    }
+    if extra:
+        document.update(extra)
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def render(
+    fmt: str, segments: list[Any], *, speaker_names: Mapping[str, str] | None = None, **meta: Any
+) -> str:
+    if fmt == "txt":
+        return to_txt(segments, speaker_names=speaker_names)
+    if fmt == "srt":
+        return to_srt(segments)
+    if fmt == "vtt":
+        return to_vtt(segments, speaker_names=speaker_names)
+    if fmt == "json":
+        return to_json(segments, speaker_names=speaker_names, **meta)
+    raise ValueError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")

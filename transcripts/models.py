@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Transcript(models.Model):
+    job = models.OneToOneField("jobs.Job", on_delete=models.CASCADE, related_name="transcript")
+    language = models.CharField(max_length=16, blank=True)
+    language_probability = models.FloatField(null=True, blank=True)
+    duration = models.FloatField(default=0, help_text="Seconds of audio.")
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Transcript of {self.job}"
+
+
+class Segment(models.Model):
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="segments")
+    index = models.PositiveIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    text = models.TextField()
+    avg_logprob = models.FloatField(null=True, blank=True)
+    # [{"start": s, "end": s, "word": " text", "probability": p}, ...] as the backend gave them.
+    words = models.JSONField(default=list, blank=True)
+    speaker = models.CharField(max_length=64, blank=True)
+    edited = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["transcript", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["transcript", "index"], name="segment_unique_index"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start:.1f}-{self.end:.1f} {self.text[:40]}"
+
+
+class SegmentRevision(models.Model):
+    """An earlier text of a segment, kept when someone edits it, so it can be restored."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="revisions")
+    text = models.TextField()
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Revision of segment {self.segment_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Profile(models.Model):
+    """Per-user settings that staff edit in admin (usage limits)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lectern_profile"
+    )
+    # Minutes a month this user may send to a metered backend (OpenAI); empty: the site default.
+    metered_minutes_quota = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: use LECTERN_METERED_MINUTES_QUOTA."
+    )
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"

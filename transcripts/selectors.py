@@ -1,0 +1,86 @@
+"""Reads over transcripts: full-text search (FTS5 on SQLite, PostgreSQL's own search)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from transcripts.models import Segment
+
+_OPEN, _CLOSE = "\x02", "\x03"  # snippet markers no transcript contains
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    segment: Segment
+    snippet: SafeString  # the matching line with the matches in <mark>
+
+
+def _fts5_query(text: str) -> str:
+    """User words as an FTS5 query: every word must match, the last one as a prefix."""
+    words = _WORD.findall(text)[:12]
+    if not words:
+        return ""
+    quoted = [f'"{word}"' for word in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _highlight(snippet: str) -> SafeString:
+    # Safe: the text is escaped first, then only our own markers become tags.
+    return mark_safe(escape(snippet).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
+
+
+def search_segments(user: AbstractBaseUser, text: str, *, limit: int = 50) -> list[SearchHit]:
+    """The user's own segments that match ``text``, best first."""
+    text = text.strip()
+    if not text:
+        return []
+    # The SQL below is built only from constants; every value goes in as a parameter.
+    if connection.vendor == "sqlite":
+        query = _fts5_query(text)
+        if not query:
+            return []
+        sql = f"""
+            SELECT s.id, snippet(transcripts_segment_fts, 0, '{_OPEN}', '{_CLOSE}', '…', 16)
+            FROM transcripts_segment_fts
+            JOIN transcripts_segment s ON s.id = transcripts_segment_fts.rowid
+            JOIN transcripts_transcript t ON t.id = s.transcript_id
+            JOIN jobs_job j ON j.id = t.job_id
+            WHERE transcripts_segment_fts MATCH %s AND j.owner_id = %s
+            ORDER BY rank LIMIT %s
+        """
+        params: list[object] = [query, user.pk, limit]
+    elif connection.vendor == "postgresql":
+        sql = f"""
+            SELECT s.id, ts_headline('simple', s.text, q,
+                'StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=30, MinWords=10')
+            FROM transcripts_segment s
+            JOIN transcripts_transcript t ON t.id = s.transcript_id
+            JOIN jobs_job j ON j.id = t.job_id,
+            websearch_to_tsquery('simple', %s) q
+            WHERE to_tsvector('simple', s.text) @@ q AND j.owner_id = %s
+            ORDER BY ts_rank(to_tsvector('simple', s.text), q) DESC LIMIT %s
+        """
+        params = [text, user.pk, limit]
+    else:  # any other database: a plain substring match
+        segments = Segment.objects.filter(
+            transcript__job__owner=user, text__icontains=text
+        ).select_related("transcript__job")[:limit]
+        return [SearchHit(s, _highlight(s.text)) for s in segments]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    snippets = dict(rows)
+    # The ownership filter again, through the ORM, so that a mistake in the SQL cannot leak.
+    segments = Segment.objects.filter(pk__in=snippets, transcript__job__owner=user).select_related(
+        "transcript__job"
+    )
+    by_id = {segment.pk: segment for segment in segments}
+    return [SearchHit(by_id[pk], _highlight(snippets[pk])) for pk, _ in rows if pk in by_id]
