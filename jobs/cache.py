@@ -1,0 +1,78 @@
+"""Reuse of transcripts across identical media (same bytes, same model and options).
+
+The reused transcript is copied into the new job, so each user owns and may edit their own copy,
+and nothing tells the second user that someone else uploaded the file first.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from jobs.models import Job
+from transcripts import backends
+from transcripts.backends.base import BackendError, TranscribeOptions
+from transcripts.models import Segment, Transcript
+
+
+def cache_key(job: Job) -> tuple[str, str] | None:
+    """(backend, model) that would transcribe this job now, or None when none is available."""
+    try:
+        backend = backends.chosen(job.requested_backend or None)
+    except BackendError:
+        return None
+    if backend is None:
+        return None
+    options = TranscribeOptions(language=job.transcription_language, task=job.task)
+    return backend.name, backend.model_name(options)
+
+
+def cached_source(job: Job) -> Job | None:
+    """An earlier finished job with the same media bytes, model and options, if any."""
+    key = cache_key(job)
+    if not job.media_sha256 or key is None:
+        return None
+    backend, model = key
+    return (
+        Job.objects.filter(
+            media_sha256=job.media_sha256,
+            status=Job.Status.SUCCEEDED,
+            language=job.language,
+            task=job.task,
+            backend=backend,
+            model_name=model,
+            transcript__isnull=False,
+        )
+        .exclude(pk=job.pk)
+        .select_related("transcript")
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def copy_transcript(source: Job, job: Job) -> Transcript:
+    original = source.transcript
+    Transcript.objects.filter(job=job).delete()
+    transcript = Transcript.objects.create(
+        job=job,
+        language=original.language,
+        language_probability=original.language_probability,
+        duration=original.duration,
+        text=original.text,
+    )
+    Segment.objects.bulk_create(
+        [
+            Segment(
+                transcript=transcript,
+                index=segment.index,
+                start=segment.start,
+                end=segment.end,
+                text=segment.text,
+                avg_logprob=segment.avg_logprob,
+                words=segment.words,
+            )
+            for segment in original.segments.all()
+        ],
+        batch_size=500,
+    )
+    return transcript

@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+def job_upload_path(job: Job, filename: str) -> str:
+    # The stored name never comes from the user: only a known, lower-case extension is kept.
+    return f"jobs/{job.pk}/source{safe_extension(filename)}"
+
+
+def safe_extension(filename: str) -> str:
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return suffix if suffix[1:].isalnum() and 1 < len(suffix) <= 6 else ""
+
+
+class Job(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Stage(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        FETCH = "fetch", "Fetching media"
+        EXTRACT = "extract", "Extracting audio"
+        TRANSCRIBE = "transcribe", "Transcribing"
+        STORE = "store", "Saving transcript"
+        SILENCES = "silences", "Finding pauses"
+        LAYOUT = "layout", "Reading the video layout"
+        ANALYSE = "analyse", "Finding topics"
+        SELECT = "select", "Choosing highlights"
+        RENDER = "render", "Rendering clips"
+        DONE = "done", "Done"
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Upload"
+        URL = "url", "URL"
+
+    class Task(models.TextChoices):
+        TRANSCRIBE = "transcribe", "Transcribe"
+        TRANSLATE = "translate", "Translate to English"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    source_kind = models.CharField(max_length=8, choices=Source.choices, default=Source.UPLOAD)
+    source_url = models.URLField(max_length=2000, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    media = models.FileField(upload_to=job_upload_path, max_length=500, blank=True)
+    media_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    media_size = models.BigIntegerField(null=True, blank=True)
+    has_video = models.BooleanField(default=False)
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds of media.")
+
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Shown to the user when the job failed.")
+    error_detail = models.TextField(blank=True, help_text="Technical detail, for staff only.")
+    note = models.TextField(blank=True, help_text="Shown to the user, e.g. no speech found.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker.")
+
+    # Options chosen by the user.
+    language = models.CharField(max_length=16, default="auto", help_text="auto or a code.")
+    task = models.CharField(max_length=12, choices=Task.choices, default=Task.TRANSCRIBE)
+    requested_backend = models.CharField(max_length=32, blank=True)
+    # Highlight clips: None means "yes for video, no for audio".
+    highlights = models.BooleanField(null=True, blank=True)
+
+    class ClipLayout(models.TextChoices):
+        VERTICAL = "vertical", "Vertical 9:16 (slides over speaker)"
+        ORIGINAL = "original", "Original 16:9"
+
+    clip_layout = models.CharField(
+        max_length=10, choices=ClipLayout.choices, default=ClipLayout.VERTICAL
+    )
+    # Speaker diarization: who speaks when. ``speakers`` is the number of voices, or None to
+    # estimate it; ``speaker_names`` maps the labels found ("S1") to names the user gives.
+    diarize = models.BooleanField(default=False)
+    speakers = models.PositiveSmallIntegerField(null=True, blank=True)
+    speaker_names = models.JSONField(default=dict, blank=True)
+    # Jobs submitted together (several files or links at once) share a batch id.
+    batch = models.UUIDField(null=True, blank=True, db_index=True)
+
+    # What ran.
+    backend = models.CharField(max_length=32, blank=True)
+    model_name = models.CharField(max_length=200, blank=True)
+    fallbacks = models.JSONField(default=list, blank=True, help_text="Backends that failed first.")
+    realtime_factor = models.FloatField(
+        null=True, blank=True, help_text="Seconds of audio transcribed per second of work."
+    )
+    cached_from_hash = models.BooleanField(
+        default=False, help_text="The transcript was reused from identical media."
+    )
+    # Results of the highlight agents: silences, layout, slide_changes, topics.
+    analysis = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="job_owner_created")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("jobs:detail", args=[self.pk])
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.original_name or self.source_url or f"Job {self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.is_active
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status in (self.Status.FAILED, self.Status.CANCELLED) and bool(
+            self.media or self.source_url
+        )
+
+    @property
+    def wants_highlights(self) -> bool:
+        return self.has_video if self.highlights is None else self.highlights
+
+    @property
+    def transcription_language(self) -> str | None:
+        return None if self.language in ("", "auto") else self.language
+
+    def media_dir(self) -> str:
+        """Storage-relative folder of this job's files."""
+        return f"jobs/{self.pk}"
+
+
+def clip_upload_path(clip: Clip, filename: str) -> str:
+    return f"jobs/{clip.job_id}/clips/{filename}"
+
+
+class Clip(models.Model):
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="clips")
+    index = models.PositiveSmallIntegerField()
+    start = models.FloatField()
+    end = models.FloatField()
+    duration = models.FloatField(help_text="Seconds, after removed silences.")
+    # The time ranges of the source kept in the clip, [[start, end], ...].
+    ranges = models.JSONField(default=list)
+    title = models.CharField(max_length=200)
+    reason = models.TextField(blank=True)
+    score = models.FloatField(default=0)
+    layout = models.CharField(max_length=16, blank=True)
+    file = models.FileField(upload_to=clip_upload_path, max_length=500, blank=True)
+    thumbnail = models.FileField(upload_to=clip_upload_path, max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["job", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "index"], name="clip_unique_index"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.start:.0f}-{self.end:.0f} s)"
+
+
+class ApiKey(models.Model):
+    """A user's key for the JSON API. Only a hash is stored; the key is shown once, at creation."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    # The first characters of the key, kept in the clear so that a user can tell keys apart.
+    prefix = models.CharField(max_length=16)
+    hashed_key = models.CharField(max_length=64, unique=True, help_text="sha256 of the key, hex.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name or 'unnamed'})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Webhook(models.Model):
+    """Where a user's job events are POSTed, signed with the secret (HMAC-SHA256)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook"
+    )
+    url = models.URLField(max_length=2000)
+    secret = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver one event: the log shown in admin."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    job = models.ForeignKey(
+        Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="webhook_deliveries"
+    )
+    event = models.CharField(max_length=32)
+    url = models.URLField(max_length=2000)
+    attempt = models.PositiveSmallIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} #{self.attempt} → {self.status_code or self.error[:40]}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300

@@ -1,0 +1,109 @@
+"""Reads that take some thought: every job lookup for a user goes through here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.safestring import SafeString, mark_safe
+
+from jobs.highlights.chapters import Chapter, chapters
+from jobs.highlights.timeline import timeline_svg
+from jobs.models import Clip, Job
+
+
+def jobs_for_user(user: AbstractBaseUser) -> QuerySet[Job]:
+    return Job.objects.filter(owner=user).select_related("transcript").order_by("-created_at")
+
+
+def job_for_user(user: AbstractBaseUser, job_id: object) -> Job:
+    """The user's job, or 404, never revealing whether someone else's job exists."""
+    try:
+        return Job.objects.select_related("owner").get(pk=job_id, owner=user)
+    except (Job.DoesNotExist, ValueError):
+        raise Http404("No such job.") from None
+
+
+# Realtime factor assumed before this machine has finished a job with the backend and model.
+DEFAULT_REALTIME_FACTOR = 4.0
+
+
+def measured_realtime_factor(backend: str = "", model: str = "") -> float:
+    """Median speed (seconds of audio per second) of recent finished jobs on this backend/model."""
+    jobs = Job.objects.filter(status=Job.Status.SUCCEEDED, realtime_factor__gt=0)
+    if backend:
+        jobs = jobs.filter(backend=backend, model_name=model)
+    factors = sorted(jobs.order_by("-finished_at").values_list("realtime_factor", flat=True)[:25])
+    if not factors and backend:
+        return measured_realtime_factor()
+    return factors[len(factors) // 2] if factors else DEFAULT_REALTIME_FACTOR
+
+
+def queue_position(job: Job) -> int | None:
+    """1 for the next job a worker will take; None when the job is not waiting."""
+    if job.status != Job.Status.QUEUED:
+        return None
+    ahead = Job.objects.filter(status=Job.Status.QUEUED, created_at__lt=job.created_at).count()
+    return ahead + 1
+
+
+def _remaining_audio(job: Job) -> float:
+    duration = job.duration or 0.0
+    if job.status == Job.Status.RUNNING:
+        return duration * (1 - job.progress / 100)
+    return duration
+
+
+def eta_seconds(job: Job, *, workers: int = 1) -> float | None:
+    """A rough estimate of the seconds until the job is done, from this machine's own speed."""
+    if not job.is_active or not job.duration:
+        return None
+    speed = measured_realtime_factor(job.backend, job.model_name)
+    audio = _remaining_audio(job)
+    if job.status == Job.Status.QUEUED:
+        # Jobs ahead in the queue and those running share the workers with this one.
+        ahead = Job.objects.filter(
+            status__in=[Job.Status.QUEUED, Job.Status.RUNNING], created_at__lt=job.created_at
+        ).only("status", "duration", "progress")
+        audio += sum(_remaining_audio(other) for other in ahead) / max(1, workers)
+    return audio / speed
+
+
+@dataclass
+class Highlights:
+    clips: list[Clip]
+    chapters: list[Chapter]
+    chapters_text: str
+    timeline: SafeString
+
+
+def highlights_of(job: Job) -> Highlights:
+    """The job's clips, chapters and timeline picture (empty when it has no highlights)."""
+    analysis = job.analysis or {}
+    clips = list(job.clips.all())
+    topics = analysis.get("topics") or []
+    duration = job.duration or 0.0
+    found = chapters(topics, duration=duration) if topics else None
+    timeline = ""
+    if topics or clips:
+        # Safe: timeline_svg escapes every text it writes.
+        timeline = mark_safe(
+            timeline_svg(
+                duration,
+                silences=[tuple(pause) for pause in analysis.get("silences") or []],
+                topics=topics,
+                clips=[
+                    {"start": c.start, "end": c.end, "title": c.title, "rank": c.index + 1}
+                    for c in clips
+                ],
+                title=f"Timeline of {job.display_name}",
+            )
+        )
+    return Highlights(
+        clips=clips,
+        chapters=found.chapters if found else [],
+        chapters_text=found.text if found else "",
+        timeline=timeline,
+    )

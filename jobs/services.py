@@ -1,0 +1,254 @@
+"""Writes that change a job's life. Views, admin, the CLI and the API all come through here."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from jobs.models import Job
+
+logger = logging.getLogger(__name__)
+
+
+def clean_original_name(name: str) -> str:
+    """A file name safe to show: no path, no control or bidi-override characters, bounded length."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    banned = {
+        "\u202a",
+        "\u202b",
+        "\u202c",
+        "\u202d",
+        "\u202e",
+        "\u2066",
+        "\u2067",
+        "\u2068",
+        "\u2069",
+    }
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in banned).strip()
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 190 - len(ext)] + "…" + dot + ext) if dot and len(ext) <= 8 else name[:200]
+    return name or "upload"
+
+
+def job_enqueue(job: Job) -> None:
+    """Hand the job to a worker once the surrounding transaction has committed."""
+    from django_q.tasks import async_task
+
+    job_id = str(job.pk)
+    transaction.on_commit(
+        lambda: async_task("jobs.tasks.run_job", job_id, task_name=f"job-{job_id}")
+    )
+
+
+def _name_from_url(url: str) -> str:
+    parts = urlsplit(url)
+    return clean_original_name(f"{parts.netloc}{parts.path}".rstrip("/"))[:200]
+
+
+def _hash_upload(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def job_create(
+    *,
+    owner: AbstractBaseUser,
+    upload: UploadedFile | None = None,
+    url: str = "",
+    title: str = "",
+    language: str = "auto",
+    task: str = Job.Task.TRANSCRIBE,
+    backend: str = "",
+    highlights: bool | None = None,
+    clip_layout: str = Job.ClipLayout.VERTICAL,
+    diarize: bool = False,
+    speakers: int | None = None,
+    batch: uuid.UUID | None = None,
+) -> Job:
+    """Create a job for an uploaded file or a link, and queue it (or finish it from the cache)."""
+    if (upload is None) == (not url):
+        raise ValueError("A job needs exactly one of an upload or a URL.")
+    job = Job(
+        owner=owner,
+        title=title.strip()[:200],
+        language=language or "auto",
+        task=task,
+        requested_backend=backend,
+        highlights=highlights,
+        clip_layout=clip_layout,
+        diarize=diarize,
+        speakers=speakers if diarize else None,
+        batch=batch,
+    )
+    if url:
+        job.source_kind = Job.Source.URL
+        job.source_url = url
+        job.original_name = _name_from_url(url)
+        with transaction.atomic():
+            job.save()
+            job_enqueue(job)
+        logger.info("job %s created by user %s from a link", job.pk, owner.pk)
+        return job
+    job.source_kind = Job.Source.UPLOAD
+    job.original_name = clean_original_name(upload.name or "")
+    # Hashed before the transaction: a large file must not hold the database's write lock.
+    job.media_sha256 = _hash_upload(upload)
+    with transaction.atomic():
+        job.save()
+        # Saved after the row exists so that the file lands in the job's own folder.
+        job.media.save(upload.name or "upload", upload, save=False)
+        job.media_size = job.media.size
+        job.save(update_fields=["media", "media_size"])
+        if not _finish_from_cache(job):
+            job_enqueue(job)
+    logger.info("job %s created by user %s", job.pk, owner.pk)
+    return job
+
+
+def _finish_from_cache(job: Job) -> bool:
+    """Identical media was transcribed before with the same settings: reuse it at once.
+
+    Jobs that also want highlight clips still go to a worker, which reuses the transcript there.
+    """
+    from django_q.tasks import async_task
+
+    from jobs.cache import cached_source, copy_transcript
+
+    if job.diarize:  # speakers are found by a worker
+        return False
+    source = cached_source(job)
+    if source is None:
+        return False
+    wants_highlights = source.has_video if job.highlights is None else job.highlights
+    if wants_highlights:
+        return False
+    copy_transcript(source, job)
+    now = timezone.now()
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.SUCCEEDED,
+        stage=Job.Stage.DONE,
+        progress=100,
+        started_at=now,
+        finished_at=now,
+        duration=source.duration,
+        has_video=source.has_video,
+        backend=source.backend,
+        model_name=source.model_name,
+        cached_from_hash=True,
+        note=source.note,
+    )
+    job.refresh_from_db()
+    job_id = str(job.pk)
+    transaction.on_commit(
+        lambda: async_task("jobs.tasks.announce_job", job_id, task_name=f"announce-{job_id}")
+    )
+    return True
+
+
+def job_create_batch(
+    *,
+    owner: AbstractBaseUser,
+    uploads: list[UploadedFile] = (),
+    urls: list[str] = (),
+    **options: object,
+) -> list[Job]:
+    """One job per file or link, sharing a batch id when there is more than one."""
+    count = len(uploads) + len(urls)
+    batch = uuid.uuid4() if count > 1 else None
+    jobs = [job_create(owner=owner, upload=upload, batch=batch, **options) for upload in uploads]
+    jobs += [job_create(owner=owner, url=url, batch=batch, **options) for url in urls]
+    return jobs
+
+
+def job_cancel(*, job: Job) -> bool:
+    """Cancel a queued or running job; a running worker notices at its next progress write."""
+    cancelled = Job.objects.filter(
+        pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+    ).update(status=Job.Status.CANCELLED, finished_at=timezone.now())
+    job.refresh_from_db()
+    return bool(cancelled)
+
+
+@transaction.atomic
+def job_retry(*, job: Job) -> bool:
+    """Queue a failed or cancelled job again, from the start."""
+    from transcripts.models import Transcript
+
+    retried = Job.objects.filter(
+        pk=job.pk, status__in=[Job.Status.FAILED, Job.Status.CANCELLED]
+    ).update(
+        status=Job.Status.QUEUED,
+        stage=Job.Stage.QUEUED,
+        progress=0,
+        error="",
+        error_detail="",
+        note="",
+        attempts=0,
+        started_at=None,
+        finished_at=None,
+    )
+    if retried:
+        Transcript.objects.filter(job=job).delete()
+        job_enqueue(job)
+    job.refresh_from_db()
+    return bool(retried)
+
+
+def job_delete(*, job: Job) -> None:
+    """Delete a job with every file it owns."""
+    folder = Path(settings.MEDIA_ROOT) / job.media_dir()
+    job_cancel(job=job)
+    job.delete()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def clips_refresh_captions(*, job: Job, start: float, end: float) -> list[int]:
+    """Queue the clips that show [start, end] to be rendered again with the edited captions."""
+    from django_q.tasks import async_task
+
+    indexes = list(job.clips.filter(start__lt=end, end__gt=start).values_list("index", flat=True))
+    if indexes:
+        job_id = str(job.pk)
+        transaction.on_commit(
+            lambda: async_task(
+                "jobs.tasks.rerender_clips", job_id, indexes, task_name=f"clips-{job_id}"
+            )
+        )
+    return indexes
+
+
+def job_rename_speakers(*, job: Job, names: dict[str, str]) -> dict[str, str]:
+    """Give the speaker labels found ("S1") names ("Lecturer"); an empty name clears it."""
+    from transcripts.models import Segment
+
+    labels = set(
+        Segment.objects.filter(transcript__job=job)
+        .exclude(speaker="")
+        .values_list("speaker", flat=True)
+    )
+    current = dict(job.speaker_names or {})
+    for label, name in names.items():
+        if label not in labels:
+            continue
+        name = " ".join(name.split())[:64]
+        if name:
+            current[label] = name
+        else:
+            current.pop(label, None)
+    job.speaker_names = current
+    job.save(update_fields=["speaker_names"])
+    return current

@@ -1,0 +1,34 @@
+"""django-q2 task entry points: fetch ids, call plain code. No logic lives here."""
+
+from __future__ import annotations
+
+from jobs import pipeline, sweeper, webhooks
+from jobs.logs import job_context
+from jobs.notifications import notify_job_finished
+
+
+def run_job(job_id: str) -> str | None:
+    with job_context(job_id):  # every log record of the run carries the job's id
+        job = pipeline.run(job_id, notify=notify_job_finished)
+        webhooks.job_finished(job)  # queues a delivery if the owner set a webhook
+    return None if job is None else job.status
+
+
+def sweep_stale_jobs() -> str:
+    """Run every minute by the schedule that migration jobs.0003 creates."""
+    return sweeper.sweep_stale_jobs().summary()
+
+
+def rerender_clips(job_id: str, indexes: list[int]) -> int:
+    with job_context(job_id):
+        return pipeline.rerender_clips(job_id, indexes)
+
+
+def announce_job(job_id: str) -> None:
+    """Email and webhook for a job that ended without a worker run (reused from the cache)."""
+    from jobs.models import Job
+
+    job = Job.objects.select_related("owner").filter(pk=job_id).first()
+    if job is not None and job.is_finished:
+        notify_job_finished(job)
+        webhooks.job_finished(job)
