@@ -1,0 +1,210 @@
+"""The weekly-use features: search, editing with history, queue and ETA, accounts, admin."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from jobs import selectors
+from jobs.models import Job
+from jobs.tasks import run_job
+from tests.jobs.factories import job_from_file
+from transcripts.models import Segment, Transcript
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _transcribed_job(owner, name: str, texts: list[str]) -> Job:
+    """A finished job with known segments (no model needed to test the pages)."""
+    job = Job.objects.create(
+        owner=owner, original_name=name, status=Job.Status.SUCCEEDED, stage=Job.Stage.DONE,
+        progress=100, duration=30.0, backend="faster-whisper", model_name="base",
+    )  # fmt: skip
+    transcript = Transcript.objects.create(job=job, language="en", duration=30.0)
+    for index, text in enumerate(texts):
+        Segment.objects.create(
+            transcript=transcript, index=index, start=index * 10.0, end=index * 10.0 + 9, text=text
+        )
+    transcript.text = " ".join(texts)
+    transcript.save()
+    return job
+
+
+def test_it_searches_only_my_transcripts_and_links_to_the_time(client, alice, bob):
+    mine = _transcribed_job(
+        alice, "biology.mp4", ["Hello.", "Photosynthesis turns light into sugar."]
+    )
+    _transcribed_job(bob, "bob.mp4", ["Photosynthesis is also in Bob's lecture."])
+    client.force_login(alice)
+
+    page = client.get("/", {"q": "photosynth"}).content.decode()
+
+    assert f'href="{mine.get_absolute_url()}#t=10"' in page
+    assert "<mark>Photosynthesis</mark>" in page
+    assert "Bob" not in page and "bob.mp4" not in page
+    assert "Nothing in your transcripts" in client.get("/", {"q": "zebra"}).content.decode()
+    # FTS5 syntax in the query is just words to us, never an error.
+    assert client.get("/", {"q": '"unbalanced AND ( NEAR'}).status_code == 200
+
+
+def test_it_keeps_search_in_step_with_edits(client, alice):
+    job = _transcribed_job(alice, "talk.mp4", ["The mitochondria is here."])
+    client.force_login(alice)
+    client.post(
+        reverse("transcripts:segment-edit", args=[job.pk, 0]), {"text": "The ribosome is here."}
+    )
+    assert "ribosome" in client.get("/", {"q": "ribosome"}).content.decode()
+    assert "Nothing in your transcripts" in client.get("/", {"q": "mitochondria"}).content.decode()
+
+
+def test_it_edits_a_segment_in_place_and_exports_follow(client, alice):
+    job = _transcribed_job(alice, "talk.mp4", ["First line.", "Secnod line with a typo."])
+    client.force_login(alice)
+    edit_url = reverse("transcripts:segment-edit", args=[job.pk, 1])
+
+    form = client.get(edit_url, headers={"HX-Request": "true"})
+    assert form.status_code == 200 and "<textarea" in form.content.decode()
+    assert "<html" not in form.content.decode()
+
+    saved = client.post(edit_url, {"text": "Second line, fixed."}, headers={"HX-Request": "true"})
+    assert saved.status_code == 200
+    assert (
+        'id="segment-1"' in saved.content.decode()
+        and "Second line, fixed." in saved.content.decode()
+    )
+
+    srt = client.get(reverse("jobs:export", args=[job.pk, "srt"])).content.decode()
+    cues = " ".join(
+        line for line in srt.splitlines() if line and "-->" not in line and not line.isdigit()
+    )
+    assert "Second line, fixed." in cues and "Secnod" not in srt
+    assert (
+        "Second line, fixed."
+        in client.get(reverse("jobs:export", args=[job.pk, "txt"])).content.decode()
+    )
+    job.transcript.refresh_from_db()
+    assert job.transcript.text == "First line. Second line, fixed."
+
+
+def test_it_keeps_the_history_and_restores_it(client, alice):
+    job = _transcribed_job(alice, "talk.mp4", ["Original words."])
+    client.force_login(alice)
+    edit_url = reverse("transcripts:segment-edit", args=[job.pk, 0])
+    client.post(edit_url, {"text": "Changed words."})  # without htmx: a redirect
+    segment = Segment.objects.get(transcript__job=job, index=0)
+    assert segment.text == "Changed words." and segment.edited
+
+    history = client.get(reverse("transcripts:segment-history", args=[job.pk, 0])).content.decode()
+    assert "Original words." in history
+    revision = segment.revisions.get()
+    response = client.post(reverse("transcripts:segment-restore", args=[job.pk, 0, revision.pk]))
+    assert response.status_code == 302 and response["Location"].endswith("#segment-0")
+    segment.refresh_from_db()
+    assert segment.text == "Original words."
+    assert segment.revisions.count() == 2  # the changed text is kept too
+
+
+def test_it_edits_without_javascript(client, alice):
+    job = _transcribed_job(alice, "talk.mp4", ["Some words."])
+    client.force_login(alice)
+    page = client.get(reverse("transcripts:segment-edit", args=[job.pk, 0]))
+    assert page.status_code == 200 and "<html" in page.content.decode()
+    response = client.post(reverse("transcripts:segment-edit", args=[job.pk, 0]), {"text": ""})
+    assert response.status_code == 400
+
+
+def test_it_hides_segment_pages_from_other_users(client, alice, bob):
+    job = _transcribed_job(alice, "talk.mp4", ["Private words."])
+    segment = Segment.objects.get(transcript__job=job)
+    client.force_login(bob)
+    for name in ("segment", "segment-edit", "segment-history"):
+        response = client.get(reverse(f"transcripts:{name}", args=[job.pk, 0]))
+        assert response.status_code == 404 and b"Private" not in response.content
+    assert (
+        client.post(
+            reverse("transcripts:segment-edit", args=[job.pk, 0]), {"text": "x"}
+        ).status_code
+        == 404
+    )
+    segment.refresh_from_db()
+    assert segment.text == "Private words."
+
+
+def test_it_shows_the_queue_position_and_an_eta(client, alice, bob, jfk_wav):
+    # A measured speed on this machine: 10x realtime.
+    Job.objects.create(owner=bob, status=Job.Status.SUCCEEDED, duration=100,
+                       realtime_factor=10.0, backend="faster-whisper", model_name="base")  # fmt: skip
+    first = Job.objects.create(owner=bob, status=Job.Status.QUEUED, duration=600)
+    mine = Job.objects.create(owner=alice, status=Job.Status.QUEUED, duration=300)
+
+    assert selectors.queue_position(first) == 1 and selectors.queue_position(mine) == 2
+    assert selectors.eta_seconds(mine) == pytest.approx((600 + 300) / 10.0)
+
+    client.force_login(alice)
+    page = client.get(mine.get_absolute_url()).content.decode()
+    assert re.search(r"Position in the queue: <strong>2</strong>", page)
+    assert "about 2 minutes left" in page
+
+
+def test_it_signs_up_and_can_be_turned_off(client, settings):
+    response = client.post(reverse("jobs:signup"), {"username": "carol", "email": "carol@example.com",
+                                                    "password1": "a-long-pass-phrase-42",
+                                                    "password2": "a-long-pass-phrase-42"})  # fmt: skip
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200  # logged in straight away
+
+    settings.SIGNUP_ENABLED = False
+    client.logout()
+    assert client.get(reverse("jobs:signup")).status_code == 404
+    assert "Create an account" not in client.get(reverse("login")).content.decode()
+
+
+def test_it_resets_a_password_by_email(client, alice):
+    response = client.post(reverse("password_reset"), {"email": "alice@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    assert "Choose a new password" in form.content.decode()
+    done = client.post(form.redirect_chain[-1][0], {"new_password1": "a-new-pass-phrase-77",
+                                                    "new_password2": "a-new-pass-phrase-77"})  # fmt: skip
+    assert done.status_code == 302
+    assert client.login(username="alice", password="a-new-pass-phrase-77")
+
+
+def test_it_shows_this_months_usage_on_the_profile(client, alice):
+    _transcribed_job(alice, "a.mp4", ["x"])  # 30 s
+    Job.objects.create(owner=alice, status=Job.Status.SUCCEEDED, duration=90, backend="openai")
+    client.force_login(alice)
+    page = client.get(reverse("jobs:profile")).content.decode()
+    assert "<dd>2</dd>" in page  # jobs
+    assert "<dd>2.0</dd>" in page  # minutes
+    assert "1.5 of 600" in page  # metered minutes of the quota
+
+
+def test_it_gives_staff_a_working_admin(client, staff, alice, jfk_wav):
+    job = job_from_file(alice, jfk_wav)
+    run_job(str(job.pk))
+    client.force_login(staff)
+    for url in (
+        reverse("admin:jobs_job_changelist"),
+        reverse("admin:jobs_job_change", args=[job.pk]),
+        reverse("admin:jobs_job_changelist") + "?status__exact=succeeded&q=jfk",
+        reverse("admin:transcripts_transcript_change", args=[job.transcript.pk]),
+        reverse("admin:auth_user_changelist"),
+        reverse("admin:auth_user_change", args=[alice.pk]),
+    ):
+        assert client.get(url).status_code == 200, url
+    response = client.post(
+        reverse("admin:jobs_job_changelist"),
+        {"action": "retry_jobs", "_selected_action": [job.pk]},
+    )
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED  # a finished job is not retried
+    client.post(reverse("admin:jobs_job_changelist"),
+                {"action": "delete_jobs_with_files", "_selected_action": [job.pk]})  # fmt: skip
+    assert not Job.objects.filter(pk=job.pk).exists()

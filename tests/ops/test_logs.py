@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from jobs.logs import JobContextFilter, JsonFormatter, job_context
+from jobs.tasks import run_job
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def json_lines():
+    """Records of the `jobs` loggers as the JSON handler writes them."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(JobContextFilter())
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("jobs")
+    logger.addHandler(handler)
+    try:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    finally:
+        logger.removeHandler(handler)
+
+
+@pytest.mark.django_db
+def test_it_tags_what_a_job_run_logs_with_the_job_id(json_lines):
+    job_id = str(uuid.uuid4())
+
+    assert run_job(job_id) is None  # no such job: the pipeline logs that and stops
+
+    (entry,) = [e for e in json_lines() if e["logger"] == "jobs.pipeline"]
+    assert entry["job_id"] == job_id and entry["level"] == "INFO"
+    assert "not claimed" in entry["message"]
+    assert {"time", "host", "pid"} <= set(entry)
+
+
+def test_it_keeps_an_explicit_job_id_and_adds_none_outside_a_job(json_lines):
+    logger = logging.getLogger("jobs.sweeper")
+    with job_context("running-job"):
+        logger.warning("about another job", extra={"job_id": "other-job"})
+    logger.warning("about no job")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logger.exception("with a traceback")
+
+    first, second, third = json_lines()
+    assert first["job_id"] == "other-job"
+    assert "job_id" not in second
+    assert "ValueError: boom" in third["exception"]
+
+
+def test_it_writes_plain_lines_with_the_job_tag():
+    formatter = logging.Formatter("%(levelname)s %(name)s%(job_tag)s %(message)s")
+    record = logging.LogRecord("jobs.pipeline", logging.INFO, __file__, 1, "hello", None, None)
+    with job_context("abc"):
+        JobContextFilter().filter(record)
+    assert formatter.format(record) == "INFO jobs.pipeline job=abc hello"
+
+
+def _log_in_subprocess(tmp_path: Path, log_format: str) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import django, logging; django.setup(); from jobs.logs import job_context\n"
+        "with job_context('j-1'): logging.getLogger('jobs.pipeline').warning('hello')"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
+           "LECTERN_DATA_DIR": str(tmp_path), "LECTERN_LOG_FORMAT": log_format}  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+
+
+def test_the_settings_switch_to_json_logs(tmp_path):
+    json_run = _log_in_subprocess(tmp_path, "json")
+    assert json_run.returncode == 0, json_run.stderr
+    entry = json.loads(json_run.stderr.strip().splitlines()[-1])
+    assert entry["message"] == "hello" and entry["job_id"] == "j-1"
+
+    plain = _log_in_subprocess(tmp_path, "plain")
+    assert plain.stderr.strip().splitlines()[-1].endswith("WARNING jobs.pipeline job=j-1 hello")
+
+    bad = _log_in_subprocess(tmp_path, "xml")
+    assert bad.returncode != 0 and "LECTERN_LOG_FORMAT must be plain or json" in bad.stderr

@@ -1,0 +1,335 @@
+"""Real HTTP servers on 127.0.0.1 that stand in for the external services Lectern talks to.
+
+Each runs the standard library's ``ThreadingHTTPServer`` on a free port in a background thread, so
+the code under test uses its real client library over real sockets. Behaviour is scripted per
+request (rate limits, server errors, slow answers), and every request is recorded for assertions.
+
+    with OpenAIServer() as server:
+        server.script(rate_limited(retry_after=0.2), ok())
+        backend = OpenAIBackend(api_key=server.api_key, base_url=server.base_url)
+        ...
+        assert len(server.requests) == 2
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import json
+import subprocess
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Reply:
+    """What the server does with one request."""
+
+    status: int = 200
+    body: dict[str, Any] | str | None = None  # None: the server's own answer for the upload
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (to outlast a client's timeout)
+
+
+def ok() -> Reply:
+    return Reply()
+
+
+def rate_limited(retry_after: float = 0.2) -> Reply:
+    return Reply(
+        429,
+        {"error": {"message": "Rate limit reached.", "type": "requests", "code": "rate_limit"}},
+        {"Retry-After": f"{retry_after:g}"},
+    )
+
+
+def server_error(status: int = 500) -> Reply:
+    return Reply(status, {"error": {"message": "The server had an error.", "type": "server_error"}})
+
+
+def slow(seconds: float) -> Reply:
+    return Reply(delay=seconds)
+
+
+@dataclass
+class Received:
+    """One request as the server saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    fields: dict[str, list[str]]  # multipart form fields; repeated names keep every value
+    files: dict[str, tuple[str, str, bytes]]  # field -> (filename, content type, bytes)
+    at: float  # time.monotonic() on arrival
+    body: bytes = b""  # the raw request body (a webhook receiver checks its signature)
+
+    @property
+    def audio(self) -> bytes:
+        return self.files["file"][2] if "file" in self.files else b""
+
+
+def parse_multipart(content_type: str, body: bytes) -> tuple[dict, dict]:
+    """Form fields and files of a multipart/form-data body (the email parser does the MIME)."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    fields: dict[str, list[str]] = {}
+    files: dict[str, tuple[str, str, bytes]] = {}
+    if not message.is_multipart():
+        return fields, files
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[str(name)] = (filename, part.get_content_type(), payload)
+        else:
+            fields.setdefault(str(name), []).append(payload.decode("utf-8", errors="replace"))
+    return fields, files
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    owner: LoopbackServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        pass
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def _handle(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        content_type = self.headers.get("Content-Type", "")
+        fields: dict[str, list[str]] = {}
+        files: dict[str, tuple[str, str, bytes]] = {}
+        if content_type.startswith("multipart/form-data"):
+            fields, files = parse_multipart(content_type, body)
+        received = Received(
+            method=method,
+            path=self.path,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            fields=fields,
+            files=files,
+            at=time.monotonic(),
+            body=body,
+        )
+        owner = self.server.owner
+        status, payload, headers, delay = owner.respond(received)
+        if delay and owner.stopping.wait(delay):
+            return  # the test is over; nobody is listening
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (its timeout): that is what some tests are about
+
+
+class LoopbackServer:
+    """A scripted HTTP server on 127.0.0.1; subclasses answer ``Reply(body=None)`` themselves."""
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self.stopping = threading.Event()
+        self._replies: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._httpd is not None, "the server is not started"
+        return self._httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def script(self, *replies: Reply) -> None:
+        """Queue what the next requests get, in order; once empty every request gets ``ok()``."""
+        with self._lock:
+            self._replies.extend(replies)
+
+    def start(self) -> LoopbackServer:
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd.owner = self
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> LoopbackServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def respond(self, received: Received) -> tuple[int, Any, dict[str, str], float]:
+        with self._lock:
+            self.requests.append(received)
+            reply = self._replies.popleft() if self._replies else Reply()
+        if reply.body is not None:
+            return reply.status, reply.body, reply.headers, reply.delay
+        status, body = self.answer(received)
+        return status, body, reply.headers, reply.delay
+
+    def answer(self, received: Received) -> tuple[int, Any]:
+        return 404, {"error": {"message": f"No route for {received.path}."}}
+
+
+class OpenAIServer(LoopbackServer):
+    """An OpenAI-compatible ``/v1/audio/transcriptions`` (and ``translations``) endpoint.
+
+    Its "transcript" comes from ``transcriber(received)`` (a verbose_json dict); by default every
+    burst of sound in the upload is a word ("sound") timed where the burst is in that upload,
+    which is enough to check that the client cuts, offsets and re-joins correctly.
+    """
+
+    def __init__(
+        self,
+        api_key: str = "sk-test-lectern",
+        transcriber: Callable[[Received], dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__()
+        self.api_key = api_key
+        self.transcriber = transcriber or burst_transcript
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/v1"
+
+    @property
+    def uploads(self) -> list[Received]:
+        """The requests that reached the transcription endpoints."""
+        return [r for r in self.requests if r.path.startswith("/v1/audio/")]
+
+    def answer(self, received: Received) -> tuple[int, Any]:
+        if received.headers.get("authorization") != f"Bearer {self.api_key}":
+            return 401, {
+                "error": {"message": "Incorrect API key provided.", "code": "invalid_api_key"}
+            }
+        if received.path not in ("/v1/audio/transcriptions", "/v1/audio/translations"):
+            return 404, {"error": {"message": f"Unknown path {received.path}."}}
+        if "file" not in received.files or "model" not in received.fields:
+            return 400, {"error": {"message": "file and model are required."}}
+        return 200, self.transcriber(received)
+
+
+def decode_to_pcm(data: bytes, rate: int = 16_000) -> np.ndarray:
+    """Any audio file's bytes as mono int16 samples at ``rate``, decoded by ffmpeg."""
+    from jobs.media import ffmpeg_exe
+
+    completed = subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", "pipe:0",
+         "-ac", "1", "-ar", str(rate), "-f", "s16le", "pipe:1"],
+        input=data, capture_output=True, check=True,
+    )  # fmt: skip
+    return np.frombuffer(completed.stdout, dtype="<i2")
+
+
+def sound_spans(
+    samples: np.ndarray, rate: int = 16_000, *, threshold: float = 0.02, min_gap: float = 0.15
+) -> list[tuple[float, float]]:
+    """(start, end) seconds of each stretch of sound louder than ``threshold`` (of full scale)."""
+    frame = rate // 100
+    count = len(samples) // frame
+    if count == 0:
+        return []
+    frames = samples[: count * frame].astype(np.float32).reshape(count, frame) / 32768.0
+    loud = np.sqrt((frames**2).mean(axis=1)) > threshold
+    spans: list[tuple[float, float]] = []
+    start = None
+    for i, on in enumerate(loud):
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            spans.append((start / 100, i / 100))
+            start = None
+    if start is not None:
+        spans.append((start / 100, count / 100))
+    merged: list[tuple[float, float]] = []
+    for span in spans:
+        if merged and span[0] - merged[-1][1] < min_gap:
+            merged[-1] = (merged[-1][0], span[1])
+        else:
+            merged.append(span)
+    return [s for s in merged if s[1] - s[0] >= 0.05]
+
+
+def burst_transcript(received: Received) -> dict[str, Any]:
+    """verbose_json for an upload: a word per burst of sound, a segment per run of bursts.
+
+    Like whisper-1, words carry no punctuation and sit beside the segments; a segment's text ends
+    with a full stop.
+    """
+    samples = decode_to_pcm(received.audio)
+    duration = len(samples) / 16_000
+    spans = sound_spans(samples)
+    granularities = received.fields.get("timestamp_granularities[]", [])
+    words = [{"word": "sound", "start": round(a, 2), "end": round(b, 2)} for a, b in spans]
+    segments: list[dict[str, Any]] = []
+    group: list[dict[str, Any]] = []
+    for word in words:
+        if group and (len(group) == 4 or word["start"] - group[-1]["end"] > 1.5):
+            segments.append(_segment(len(segments), group))
+            group = []
+        group.append(word)
+    if group:
+        segments.append(_segment(len(segments), group))
+    body: dict[str, Any] = {
+        "task": "translate" if received.path.endswith("translations") else "transcribe",
+        "language": "english",
+        "duration": round(duration, 3),
+        "text": " ".join(s["text"] for s in segments),
+        "segments": segments,
+    }
+    if "word" in granularities:
+        body["words"] = words
+    return body
+
+
+def _segment(index: int, words: list[dict[str, Any]]) -> dict[str, Any]:
+    text = " ".join(w["word"] for w in words).capitalize() + "."
+    return {
+        "id": index,
+        "seek": 0,
+        "start": words[0]["start"],
+        "end": words[-1]["end"],
+        "text": " " + text,
+        "tokens": [],
+        "temperature": 0.0,
+        "avg_logprob": -0.2,
+        "compression_ratio": 1.2,
+        "no_speech_prob": 0.01,
+    }
