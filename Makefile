@@ -1,0 +1,53 @@
+# Lectern: `make run` starts the app, `make test` runs the tests. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+# uv from the PATH, or a private copy bootstrapped from PyPI into .tools/ on first use.
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+export UV_LINK_MODE ?= copy
+
+.PHONY: run test test-fast lint format bench install system-deps clean help
+
+help:
+	@echo "make run    start Lectern (web + worker) at http://127.0.0.1:8000 on the embedded default"
+	@echo "make test   install what the tests need and run the whole suite"
+	@echo "make lint   ruff check and format check"
+	@echo "make bench  run the benchmarks and write docs/benchmarks.md"
+
+$(CURDIR)/.tools/bin/uv:
+	@echo "uv not found: installing it from PyPI into .tools/"
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+install: $(UV)
+	$(UV) sync --frozen
+
+run: install
+	$(UV) run --frozen python manage.py migrate --noinput
+	$(UV) run --frozen python manage.py collectstatic --noinput -v 0
+	@$(UV) run --frozen python manage.py create_demo_user
+	$(UV) run --frozen python manage.py serve
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+# The whole suite on the embedded default, then the database- and queue-sensitive tests (marker
+# `scaleout`) again on PostgreSQL + Redis when they answer on 127.0.0.1; with CI=true they must.
+test: install system-deps
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen pytest
+	UV="$(UV)" bash scripts/test-scaleout.sh
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+format: install
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+# About 15-20 minutes on 2 cores; writes docs/benchmarks.md and bench/results.json (bench/README.md).
+bench: install system-deps
+	$(UV) run --frozen python -m bench.run
+
+clean:
+	rm -rf .tools .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,223 @@
+"""docs/benchmarks.md from results.json: one table per section, each with the command behind it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench.stats import fmt_ratio
+
+
+def _s(figure: dict[str, Any] | None, digits: int = 2) -> str:
+    if not figure:
+        return "–"
+    if figure.get("n", 1) > 1:
+        return (
+            f"{figure['median']:.{digits}f} s ({figure['min']:.{digits}f}–"
+            f"{figure['max']:.{digits}f}, n={figure['n']})"
+        )
+    return f"{figure['median']:.{digits}f} s (n=1)"
+
+
+def _ok(value: float, limit: float, below: bool = True) -> str:
+    return (
+        "meets the goal" if (value <= limit if below else value >= limit) else "**misses the goal**"
+    )
+
+
+def transcription(data: dict[str, Any]) -> list[str]:
+    r = data["job_over_raw"]
+    lines = [
+        "## Transcription overhead: the job against the raw backend call",
+        "",
+        f"`{data['command']}` — {data['audio_seconds'] / 60:.1f} min of speech, `{data['model']}` "
+        "(chosen to keep the bench affordable on a small CPU; the app's default is `base`), beam 5, "
+        "VAD, all cores. Raw: `FasterWhisperBackend.transcribe` in the bench process with the model "
+        "loaded. Job: `job_create` → django-q2 ORM broker → a `manage.py qcluster` worker (warmed "
+        "with one short job) → transcript stored, seen from the bench process.",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| raw backend call | {_s(data['raw_seconds'])} |",
+        f"| whole job | {_s(data['job_seconds'])} |",
+        f"| backend call inside the worker (from the job's realtime factor) | "
+        f"{_s(data.get('worker_backend_seconds'))} |",
+        f"| **job ÷ raw** (goal ≤ 1.10×) | **{fmt_ratio(r)}**, {_ok(r['median'], 1.10)} |",
+        f"| raw, × realtime | {data['raw_realtime']:.1f}× |",
+        f"| job, × realtime | {data['job_realtime']:.1f}× |",
+        "",
+    ]
+    return lines
+
+
+def backends(data: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Backends side by side",
+        "",
+        f"`{data['command']}` — the same {data['audio_seconds']:.0f} s clip (a 2-minute excerpt, "
+        "not the 10-minute file, to keep the section affordable), language `en`, "
+        f"{data['repeats']} repeat(s) each after a warm-up load. Time ratio against "
+        f"**{data['reference']}** (the app's default settings) in the same run. WER against the text "
+        "the clip was made from, normalised as `tests/wer.py` does.",
+        "",
+        "| configuration | time | vs reference | × realtime | WER |",
+        "|---|---|---|---|---|",
+    ]
+    for row in data["rows"]:
+        if "error" in row:
+            lines.append(f"| {row['name']} | could not run: {row['error']} | | | |")
+            continue
+        vs = fmt_ratio(row["time_vs_reference"]) if "time_vs_reference" in row else "–"
+        lines.append(
+            f"| {row['name']} | {_s(row['seconds'])} | {vs} | {row['realtime']:.1f}× | "
+            f"{row['wer'] * 100:.1f} % |"
+        )
+    lines.append("")
+    return lines
+
+
+def highlights(data: dict[str, Any]) -> list[str]:
+    total = data["all_but_render_vs_transcription"]
+    lines = [
+        "## Highlights: each agent against the transcription",
+        "",
+        f"`{data['command']}` — the synthetic lecture video (`tests/synth_video.lecture_video`, "
+        f"{data['lecture_seconds']:.0f} s, 1280×720, 5 fps); transcription with `{data['model']}` "
+        f"beam 5 in the same process took {_s(data['transcription_seconds'])}.",
+        "",
+        "| stage | time | ÷ transcription |",
+        "|---|---|---|",
+    ]
+    for name, stage in data["stages"].items():
+        lines.append(
+            f"| {name} | {_s(stage['seconds'], 3)} | {fmt_ratio(stage['vs_transcription'], 3)} |"
+        )
+    lines.append(
+        f"| **all but rendering** (goal ≤ 0.25×) | | **{fmt_ratio(total, 3)}**, "
+        f"{_ok(total['median'], 0.25)} |"
+    )
+    lines.append("")
+    render = data.get("render", {})
+    if "error" in render:
+        lines += [f"Rendering: {render['error']}.", ""]
+        return lines
+    r = render["render_vs_plain"]
+    lines += [
+        f"One clip ({render['clip_seconds']:.1f} s, {render['arrangement']}, "
+        f"{render['size'][0]}×{render['size'][1]}):",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| `render_clip` | {_s(render['render_clip_seconds'])} |",
+        f"| the same ffmpeg command alone | {_s(render['plain_ffmpeg_seconds'])} |",
+        f"| **render_clip ÷ plain ffmpeg** (goal ≤ 1.25×) | **{fmt_ratio(r)}**, {_ok(r['median'], 1.25)} |",
+        "",
+        "<details><summary>the plain ffmpeg command</summary>",
+        "",
+        f"```\n{render['plain_command']}\n```",
+        "",
+        "</details>",
+        "",
+    ]
+    return lines
+
+
+def memory(data: dict[str, Any]) -> list[str]:
+    w, o = data["windowed"], data["whole"]
+    return [
+        "## Memory: worker peak RSS, 10 against 60 minutes of audio",
+        "",
+        f"`{data['command']}` — the transcription stage (`jobs.stages.transcribe`, "
+        f"`{data['model']}`) in a fresh process per size; peak RSS is that process's own `VmHWM` (`ru_maxrss` would include the bench process's RSS, carried over the exec). "
+        f"Short: {data['short_seconds'] / 60:.1f} min; long: {data['long_seconds'] / 60:.1f} min (the "
+        "short file looped with ffmpeg concat). A process that only loads the model peaks at "
+        f"{data['model_loaded_mib']:.0f} MiB.",
+        "",
+        "| backend path | peak, short | peak, long | **long ÷ short** (goal ≤ 1.2×) | long, × realtime |",
+        "|---|---|---|---|---|",
+        f"| whole file at once (before) | {o['short_mib']:.0f} MiB | {o['long_mib']:.0f} MiB | "
+        f"**{o['growth']:.2f}×**, {_ok(o['growth'], 1.2)} | {o['long_realtime']:.1f}× |",
+        f"| 10-minute windows cut at pauses (after) | {w['short_mib']:.0f} MiB | "
+        f"{w['long_mib']:.0f} MiB | **{w['growth']:.2f}×**, {_ok(w['growth'], 1.2)} | "
+        f"{w['long_realtime']:.1f}× |",
+        "",
+        "One process per figure (n=1 each): peak RSS barely varies between runs of the same input.",
+        "",
+    ]
+
+
+def web(data: dict[str, Any]) -> list[str]:
+    f, h = data["fragment"], data["healthz"]
+    return [
+        "## Web: progress fragment under 50 pollers, and cold start",
+        "",
+        f"`{data['command']}` — gunicorn as `manage.py serve` starts it (2 workers × 4 threads), "
+        f"throwaway SQLite, a worker transcribing meanwhile (job status at start and end: "
+        f"{' → '.join(data['job_status_during'])}). {data['pollers']} threads × "
+        f"{data['requests_per_poller']} requests, a new connection each, {data['pause_seconds']} s "
+        "pause between a thread's requests. Reference: `/healthz` under the same load, right after.",
+        "",
+        "| endpoint | requests | statuses | p50 | p95 | max | req/s |",
+        "|---|---|---|---|---|---|---|",
+        f"| progress fragment (`HX-Target: job-progress`) | {f['requests']} | {f['statuses']} | "
+        f"{f['p50_ms']:.1f} ms | {f['p95_ms']:.1f} ms | {f['max_ms']:.0f} ms | "
+        f"{f['requests_per_second']:.0f} |",
+        f"| `/healthz` (reference) | {h['requests']} | {h['statuses']} | {h['p50_ms']:.1f} ms | "
+        f"{h['p95_ms']:.1f} ms | {h['max_ms']:.0f} ms | {h['requests_per_second']:.0f} |",
+        "",
+        f"Fragment ÷ healthz: p50 {data['fragment_p50_vs_healthz_p50']:.2f}×, p95 "
+        f"{data['fragment_p95_vs_healthz_p95']:.2f}×. Goal p95 < 25 ms: "
+        f"{_ok(f['p95_ms'], 25)} ({f['p95_ms']:.1f} ms).",
+        "",
+        "| cold start: process start → first 200 | time |",
+        "|---|---|",
+        f"| Lectern, `/accounts/login/` | {_s(data['cold_start_seconds'])} |",
+        f"| gunicorn with a bare WSGI app (reference) | {_s(data['hello_cold_start_seconds'])} |",
+        f"| **Lectern ÷ reference** | **{fmt_ratio(data['cold_vs_hello'])}** |",
+        "",
+    ]
+
+
+WRITERS = {
+    "transcription": transcription,
+    "backends": backends,
+    "highlights": highlights,
+    "memory": memory,
+    "web": web,
+}
+
+
+def write_markdown(results: dict[str, Any], path: Path) -> None:
+    machine = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (`uv run python -m bench.run`) from `bench/results.json`; do not "
+        "edit by hand. Every figure is a ratio against a reference measured in the same run, "
+        "because the machine is shared; medians with min–max over the repeats. What each figure "
+        "means: [bench/README.md](../bench/README.md).",
+        "",
+        f"Machine: {machine['cpus']} CPUs, {machine['platform']}, Python {machine['python']}; "
+        f"load average at the end {', '.join(f'{x:.1f}' for x in machine['loadavg_at_end'])}."
+        + (" **Quick mode: smoke figures only.**" if results.get("quick") else ""),
+        "",
+    ]
+    for name, writer in WRITERS.items():
+        data = results["sections"].get(name)
+        if data and "error" in data:
+            lines += [f"## {name}", "", f"Not measured in this run: `{data['error']}`.", ""]
+        elif data:
+            lines += writer(data)
+            lines.append(
+                f"_Section measured {data.get('measured_at', '?')} in "
+                f"{data.get('section_seconds', 0):.0f} s._"
+            )
+            lines.append("")
+    notes = results.get("notes_md")
+    if notes:
+        lines += [notes, ""]
+    notes_file = path.parent.parent / "bench" / "NOTES.md"
+    if notes_file.exists() and path.name == "benchmarks.md" and path.parent.name == "docs":
+        lines += [notes_file.read_text().strip(), ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))

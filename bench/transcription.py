@@ -1,0 +1,86 @@
+"""Transcription overhead: the raw backend call against the whole job through a real worker.
+
+The raw call runs in this process with the model already loaded. The job goes through
+``job_create`` (hash, copy, ``transaction.on_commit`` enqueue) and django-q2's ORM broker to a
+``manage.py qcluster`` worker, which fetches, extracts, transcribes and stores; the clock stops
+when this process sees the row ``succeeded``. Both use the same settings (``tiny.en``, beam 5,
+VAD, all cores). The worker is warmed with a short job first, so that both sides have the model
+in memory; each repeat deletes the previous jobs so the transcript cache cannot answer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench import env
+from bench.corpus import Corpus
+from bench.stats import Series, ratio, timed
+from transcripts.backends.base import TranscribeOptions
+from transcripts.backends.faster_whisper import FasterWhisperBackend
+
+COMMAND = "uv run python -m bench.run --only transcription"
+
+
+def raw_backend() -> FasterWhisperBackend:
+    # What transcripts.backends builds from the settings that env.prepare() sets.
+    return FasterWhisperBackend(
+        model=env.MODEL, cache_dir=env.REPO / "var" / "cache", threads=0, beam_size=5, vad=True
+    )
+
+
+def run_job(path: Path, timeout: float) -> tuple[float, dict[str, Any]]:
+    from jobs.models import Job
+
+    Job.objects.all().delete()  # the cache must not answer from an earlier repeat
+    seconds, job_id = timed(
+        lambda: (
+            (job := env.enqueue(path)),
+            env.wait_until(lambda: env.job_status(job) in ("succeeded", "failed"), timeout, 0.02),
+        )[0]
+    )
+    job = Job.objects.get(pk=job_id)
+    if job.status != Job.Status.SUCCEEDED:
+        raise RuntimeError(f"bench job ended {job.status}: {job.error} {job.error_detail[-500:]}")
+    inner = job.duration / job.realtime_factor if job.realtime_factor else None
+    return seconds, {"backend_seconds_in_worker": inner, "backend": job.backend}
+
+
+def measure(corpus: Corpus, data_dir: Path, repeats: int) -> dict[str, Any]:
+    backend = raw_backend()
+    backend.load()
+    options = TranscribeOptions(language=None, task="transcribe")
+    worker = env.manage("qcluster", log=data_dir / "worker.log")
+    try:
+        warm = env.REPO.parent / "shared" / "media" / "jfk.wav"
+        run_job(warm, timeout=300)  # loads the model in the worker process
+        raw: list[float] = []
+        job: list[float] = []
+        inner: list[float] = []
+        for index in range(repeats):
+            # Alternate the order, so a burst of load from the shared machine hits both sides.
+            order = ("raw", "job") if index % 2 == 0 else ("job", "raw")
+            for side in order:
+                if side == "raw":
+                    seconds, _ = timed(lambda: backend.transcribe(corpus.path, options))
+                    raw.append(seconds)
+                else:
+                    seconds, extra = run_job(corpus.path, timeout=max(600, corpus.duration * 2))
+                    job.append(seconds)
+                    if extra["backend_seconds_in_worker"]:
+                        inner.append(extra["backend_seconds_in_worker"])
+    finally:
+        env.stop(worker)
+    raw_s, job_s = Series(raw), Series(job)
+    return {
+        "command": COMMAND,
+        "model": env.MODEL,
+        "audio_seconds": corpus.duration,
+        "raw_seconds": raw_s.to_dict(),
+        "job_seconds": job_s.to_dict(),
+        "worker_backend_seconds": Series(inner).to_dict() if inner else None,
+        "job_over_raw": ratio(job_s, raw_s),
+        "raw_realtime": corpus.duration / raw_s.median,
+        "job_realtime": corpus.duration / job_s.median,
+        "goal": "job ≤ 1.10× raw",
+    }
