@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from jobs.media import extract_audio
+from jobs.media import extract_audio, ffmpeg_exe
 from tests.conftest import JFK_TEXT
 from tests.wer import wer
 from transcripts.backends import whispercpp
@@ -58,6 +59,44 @@ def test_it_transcribes_jfk_with_the_converted_tiny_en_model(ggml_tiny_en, jfk_1
     americans = next(w for w in words if "Americans" in w.word)
     assert 1.8 <= americans.end <= 2.6
     assert words[-1].end == pytest.approx(10.6, abs=0.4)
+
+
+def test_it_reads_every_segment_of_audio_longer_than_one_window_once(
+    ggml_tiny_en, jfk_wav, tmp_path
+):
+    # Over 30 s whisper.cpp decodes in several windows, and pywhispercpp then calls the segment
+    # callback more often than there are new segments: reading by the callback's count ran past
+    # the last segment and crashed the process (SIGSEGV), found by `make bench` on a 2-minute clip.
+    jfk = tmp_path / "jfk-x4.wav"
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-stream_loop",
+            "3",
+            "-i",
+            str(jfk_wav),
+            "-ar",
+            "16000",
+            "-ac",
+            "1",
+            str(jfk),
+        ],
+        check=True,
+    )
+    backend = WhisperCppBackend(model=str(ggml_tiny_en), threads=2)
+    seen: list[SegmentResult] = []
+
+    result = backend.transcribe(jfk, TranscribeOptions(), on_segment=seen.append)
+
+    assert result.duration == pytest.approx(44.0, abs=0.1)
+    assert seen == result.segments
+    assert result.text.lower().count("ask not") == 4, result.text
+    starts = [segment.start for segment in result.segments]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert result.segments[-1].end > 40
+    _check_words(result.segments)
 
 
 def test_it_detects_the_language_with_the_multilingual_base_model(ggml_base, jfk_16k):

@@ -178,8 +178,8 @@ class WhisperCppBackend:
     def availability(self) -> Availability:
         try:
             import pywhispercpp.model  # noqa: F401
-        except ImportError:
-            return Availability(False, "the pywhispercpp package is not installed")
+        except ImportError as exc:
+            return Availability.import_failed("pywhispercpp", "pywhispercpp", exc)
         try:
             path = resolve_model(self.model)
             info = read_ggml_header(path)
@@ -274,14 +274,20 @@ class WhisperCppBackend:
         # boundary, so it is kept and whisper.cpp is asked to stop through the abort callback.
         failure: list[BaseException] = []
 
-        def collect(_segment: Any) -> None:
+        def collect(_segment: Any = None) -> None:
+            # Read every segment whisper.cpp holds that we have not read yet, by index. The
+            # callback's own count cannot be trusted: pywhispercpp calls it more often than there
+            # are new segments on longer audio, and reading a segment past the end crashes the
+            # process (SIGSEGV in whisper_full_get_token_data).
             if failure:
                 return
             try:
-                segment = _segment_at(pw, loaded.model._ctx, len(segments), loaded.dtw)
-                segments.append(segment)
-                if on_segment is not None and segment.text:
-                    on_segment(segment)
+                ctx = loaded.model._ctx
+                while len(segments) < pw.whisper_full_n_segments(ctx):
+                    segment = _segment_at(pw, ctx, len(segments), loaded.dtw)
+                    segments.append(segment)
+                    if on_segment is not None and segment.text:
+                        on_segment(segment)
             except BaseException as exc:
                 failure.append(exc)
 
@@ -305,10 +311,7 @@ class WhisperCppBackend:
                         print_realtime=False,
                     )
                 ctx = loaded.model._ctx
-                n_segments = pw.whisper_full_n_segments(ctx)
-                # Any segment the callback did not report (none are reported after an abort).
-                while not failure and len(segments) < n_segments:
-                    collect(None)
+                collect()  # any segment the callback did not report (none are after an abort)
                 detected = pw.whisper_lang_str(pw.whisper_full_lang_id(ctx))
             except Exception as exc:
                 logger.exception("whisper.cpp failed on %s", audio)
