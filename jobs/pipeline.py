@@ -35,7 +35,7 @@ from jobs.stages.layout import read_layout
 from jobs.stages.slides import SlidesRead, read_slides
 from jobs.stages.store import store
 from jobs.stages.transcribe import Transcribed, transcribe
-from jobs.sweeper import requeue_on_sigterm
+from jobs.sweeper import WorkerStopping, requeue_on_sigterm, stop_requested
 from transcripts.backends.base import BackendError, TranscribeOptions
 from transcripts.diarization.encoder import EncoderUnavailable
 
@@ -212,8 +212,12 @@ def run(job_id: str, *, notify: Callable[[Job], None] | None = None) -> Job | No
         except JobCancelled:
             logger.info("job %s cancelled while running", job.pk)
         except (MediaError, BackendError) as exc:
+            if stop_requested():  # the failure is the interrupted stop, not the job's own
+                raise WorkerStopping() from exc
             _finish_failed(job, str(exc), traceback.format_exc())
         except Exception as exc:
+            if stop_requested():
+                raise WorkerStopping() from exc
             logger.exception("job %s crashed", job.pk)
             _finish_failed(
                 job,

@@ -206,6 +206,18 @@ class WorkerStopping(BaseException):
     """SIGTERM arrived while a job ran. A BaseException, so no ``except Exception`` swallows it."""
 
 
+# Set by the SIGTERM handler of ``requeue_on_sigterm``. The exception it raises can be lost: raised
+# while a C extension runs Python code (numpy's import_array, for one), it comes out as an
+# ImportError ("failed to import"), which a backend reports as "not available" and the job would
+# fail for a reason that has nothing to do with it. ``stop_requested()`` lets the pipeline tell.
+_stop = threading.Event()
+
+
+def stop_requested() -> bool:
+    """True once this process was asked to stop (SIGTERM) while it ran a job."""
+    return _stop.is_set()
+
+
 def release_job(job: Job) -> bool:
     """Put a job this worker is running back in the queue at once, without counting the attempt.
 
@@ -240,8 +252,12 @@ def requeue_on_sigterm(job: Job) -> Iterator[None]:
         return
 
     def on_sigterm(signum: int, frame: object) -> None:
+        if _stop.is_set():
+            return  # SIGTERM to the process group can arrive twice; one release is enough
+        _stop.set()
         raise WorkerStopping()
 
+    _stop.clear()
     previous = signal.signal(signal.SIGTERM, on_sigterm)
     if previous is None:  # set outside Python: the default is the closest we can restore
         previous = signal.SIG_DFL
@@ -259,6 +275,7 @@ def requeue_on_sigterm(job: Job) -> Iterator[None]:
             os.kill(os.getpid(), signal.SIGTERM)
         raise  # only reached where the previous handler returns instead of ending the process
     finally:
+        _stop.clear()  # only where the process lives on (a test): the next job starts afresh
         if signal.getsignal(signal.SIGTERM) is on_sigterm:
             signal.signal(signal.SIGTERM, previous)
 

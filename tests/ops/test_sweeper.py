@@ -23,6 +23,7 @@ from django_q.brokers import get_broker
 from jobs import pipeline, sweeper
 from jobs.models import Job
 from tests.jobs.factories import job_from_file
+from transcripts.backends.base import BackendError
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.scaleout]
 
@@ -156,6 +157,33 @@ def test_it_puts_a_job_back_on_sigterm_without_counting_the_attempt(job):
     job.refresh_from_db()
     assert job.status == Job.Status.QUEUED and job.attempts == 0
     assert str(job.pk) in sweeper.waiting_job_ids()
+
+
+def test_it_puts_a_job_back_when_the_stop_surfaces_as_a_failure(job, monkeypatch):
+    # SIGTERM raised while a C extension runs Python code comes out as that extension's error
+    # (numpy's import_array turns it into ImportError, a backend into "not available"). Seen in
+    # CI: the job failed with "faster-whisper: not available" instead of going back to the queue.
+    get_broker().purge_queue()
+
+    def interrupted_import(job: Job, progress: pipeline.Progress) -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        except sweeper.WorkerStopping as exc:
+            raise BackendError("faster-whisper: not available (failed to import)") from exc
+
+    monkeypatch.setattr(pipeline, "_run_stages", interrupted_import)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    try:
+        with pytest.raises(sweeper.WorkerStopping):
+            pipeline.run(str(job.pk))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.QUEUED and job.attempts == 0 and job.error == ""
+    assert str(job.pk) in sweeper.waiting_job_ids()
+    assert not sweeper.stop_requested()  # the next job in this process starts afresh
 
 
 def test_it_leaves_sigterm_alone_outside_a_job():

@@ -67,6 +67,18 @@ class Availability:
     ok: bool
     reason: str  # why it is or is not available, in a sentence for `manage.py backends`
 
+    @classmethod
+    def import_failed(cls, package: str, module: str, exc: ImportError) -> Availability:
+        """Unavailable because ``import module`` raised ``exc``.
+
+        "Not installed" only when the module itself is missing; anything else (a broken native
+        library, a missing dependency of the package) is reported with its cause, since it is a
+        problem the operator can fix.
+        """
+        if isinstance(exc, ModuleNotFoundError) and exc.name == module:
+            return cls(False, f"the {package} package is not installed")
+        return cls(False, f"the {package} package failed to import: {exc!r}")
+
 
 # Called with each segment as it is decoded, so callers can report progress and store as they go.
 SegmentCallback = Callable[[SegmentResult], None]

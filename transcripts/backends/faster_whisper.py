@@ -103,8 +103,8 @@ class FasterWhisperBackend:
     def availability(self) -> Availability:
         try:
             import faster_whisper  # noqa: F401
-        except ImportError:
-            return Availability(False, "the faster-whisper package is not installed")
+        except ImportError as exc:
+            return Availability.import_failed("faster-whisper", "faster_whisper", exc)
         try:
             if self.model in modelstore.BUNDLED:
                 # Only check the packages are there; joining the base model happens on first use.

@@ -78,8 +78,8 @@ class OpenAIBackend:
     def availability(self) -> Availability:
         try:
             import openai  # noqa: F401
-        except ImportError:
-            return Availability(False, "the openai package is not installed")
+        except ImportError as exc:
+            return Availability.import_failed("openai", "openai", exc)
         if not self.api_key:
             return Availability(False, "OPENAI_API_KEY is not set")
         where = self.base_url or "api.openai.com"
