@@ -191,12 +191,16 @@ def _enqueue(pk: object) -> None:
 
 
 def _notify(pk: object) -> None:
+    """Email the owner and queue their webhook, as the end of a worker's run does."""
+    from jobs import webhooks
     from jobs.notifications import notify_job_finished
 
+    job = Job.objects.select_related("owner").get(pk=pk)
     try:
-        notify_job_finished(Job.objects.select_related("owner").get(pk=pk))
+        notify_job_finished(job)
     except Exception:
         logger.exception("could not notify the owner of job %s", pk, extra={"job_id": str(pk)})
+    webhooks.job_finished(job)  # never raises
 
 
 # --- Graceful shutdown -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django_q.scheduler import scheduler
 
 from jobs import apikeys, intake, webhooks
 from jobs.models import Job, Webhook, WebhookDelivery
+from jobs.sweeper import sweep_stale_jobs
 from jobs.tasks import run_job
 from tests.api.conftest import finished_job
 from tests.jobs.factories import job_from_file
@@ -84,6 +85,28 @@ def test_it_posts_a_signed_event_when_a_real_job_ends(
     assert body["links"]["transcript"]["srt"].endswith(f"/api/v1/jobs/{job.pk}/transcript/srt")
     delivery = WebhookDelivery.objects.get()
     assert delivery.status_code == 200 and delivery.attempt == 1 and delivery.job == job
+
+
+@pytest.mark.django_db
+def test_it_posts_the_failure_when_the_sweeper_gives_up_on_a_job(
+    alice, receiver, allow_loopback, run_tasks_inline, settings
+):
+    # No worker run ends this job: its workers died three times and the sweeper fails it.
+    webhook = apikeys.webhook_set(user=alice, url=f"{receiver.url}/hook")
+    job = finished_job(alice)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING,
+        attempts=settings.JOB_MAX_ATTEMPTS,
+        started_at=timezone.now() - timedelta(hours=1),
+        heartbeat_at=timezone.now() - timedelta(hours=1),
+    )
+
+    assert sweep_stale_jobs().failed == [str(job.pk)]
+
+    assert len(receiver.requests) == 1
+    body = _signed_body(receiver.requests[0], webhook.secret)
+    assert body["event"] == "job.failed" and body["status"] == "failed"
+    assert body["error"].startswith("The worker processing this job stopped")
 
 
 @pytest.mark.django_db
