@@ -7,6 +7,7 @@ the whole site (no per-process counters to add up across gunicorn workers and ho
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import shutil
 import time
@@ -218,10 +219,29 @@ class JobsCollector:
         yield transcribed
 
 
+# Headers a reverse proxy adds: a request carrying one came from elsewhere, whatever REMOTE_ADDR says.
+_FORWARDED = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+
+
+def _from_this_host(request: HttpRequest) -> bool:
+    """A request made on this machine itself, not one a proxy on it passed on."""
+    try:
+        local = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+    return local and not any(header in request.META for header in _FORWARDED)
+
+
 def _authorised(request: HttpRequest) -> bool:
+    """With LECTERN_METRICS_TOKEN, its bearer token; without, this host or a staff session.
+
+    Job counts and backend names are not for the whole internet, so an unset token does not mean
+    open: a Prometheus on the same machine (or a sidecar) scrapes without one, as do staff.
+    """
     token = settings.LECTERN_METRICS_TOKEN
     if not token:
-        return True
+        user = getattr(request, "user", None)
+        return _from_this_host(request) or bool(user and user.is_staff)
     given = request.headers.get("Authorization", "")
     scheme, _, value = given.partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(
@@ -234,7 +254,9 @@ def _authorised(request: HttpRequest) -> bool:
 def metrics(request: HttpRequest) -> HttpResponse:
     if not _authorised(request):
         response = HttpResponse(
-            "A bearer token is required.\n", status=401, content_type="text/plain"
+            "A bearer token (LECTERN_METRICS_TOKEN) is required from another host.\n",
+            status=401,
+            content_type="text/plain",
         )
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response

@@ -74,6 +74,15 @@ def test_it_asks_for_the_bearer_token_when_one_is_set(client, settings):
     assert ok.status_code == 200 and b"lectern_jobs" in ok.content
 
 
-def test_it_is_open_without_a_token(client, settings):
+def test_without_a_token_it_answers_this_host_and_staff_only(client, settings, alice, staff):
     settings.LECTERN_METRICS_TOKEN = ""
-    assert client.get("/metrics").status_code == 200
+    assert client.get("/metrics").status_code == 200  # the test client is 127.0.0.1
+    assert client.get("/metrics", REMOTE_ADDR="::1").status_code == 200
+    # From elsewhere, directly or through a reverse proxy on this host.
+    assert client.get("/metrics", REMOTE_ADDR="10.0.0.7").status_code == 401
+    assert client.get("/metrics", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 401
+    assert client.get("/metrics", HTTP_FORWARDED="for=203.0.113.9").status_code == 401
+    client.force_login(alice)
+    assert client.get("/metrics", REMOTE_ADDR="10.0.0.7").status_code == 401
+    client.force_login(staff)
+    assert client.get("/metrics", REMOTE_ADDR="10.0.0.7").status_code == 200
