@@ -199,7 +199,8 @@ def job_audio_path(job: Job) -> Path:
 
 def run(job_id: str, *, notify: Callable[[Job], None] | None = None) -> Job | None:
     """Run one job from its current state to the end. Returns the job, or None if not ours."""
-    close_old_connections()
+    if not connection.in_atomic_block:  # never close a connection under a caller's transaction
+        close_old_connections()
     job = claim(job_id)
     if job is None:
         logger.info("job %s not claimed (already taken, finished or cancelled)", job_id)

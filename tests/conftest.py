@@ -25,6 +25,26 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """SQLite tests run on a file of their own, as production does, not Django's in-memory default.
+
+    The in-memory test database uses SQLite's shared cache, which locks per table and fails at once
+    ("database table is locked") where a worker thread and the live server write together; a file
+    in WAL mode waits on busy_timeout instead. The file is per pytest session, so a pytest started
+    inside a test (tests/api/test_schema.py) gets its own.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("db") / "test.sqlite3"
+        )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     root = Path(__file__).resolve().parent.parent
     for item in items:

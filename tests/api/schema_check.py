@@ -16,6 +16,8 @@ import schemathesis
 # Imported here, at the top of the stack, not lazily deep inside hypothesis: compiling a module
 # there trips CPython 3.11.7's "AST constructor recursion depth mismatch" (fixed in 3.11.8).
 import schemathesis.generation.dictionaries
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis.internal import lambda_sources
 from schemathesis.specs.openapi.checks import (
@@ -43,6 +45,11 @@ def _describe_lambda(f, *args, **kwargs):
 
 _lambda_description = lambda_sources._lambda_description
 lambda_sources._lambda_description = _describe_lambda
+
+# Django's test client stops requests from closing the database connection at their start and
+# end (the test's transaction lives on it); schemathesis calls the WSGI app directly, so do the same.
+signals.request_started.disconnect(close_old_connections)
+signals.request_finished.disconnect(close_old_connections)
 
 # Loaded from the app itself, so the test always checks the document that is served.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
