@@ -18,6 +18,7 @@ from jobs import selectors, services
 from jobs.forms import UploadForm
 from jobs.models import Job
 from transcripts import exports
+from transcripts.models import Segment
 from transcripts.selectors import search_segments
 
 # htmx stops polling when a response has this status.
@@ -79,14 +80,16 @@ def _detail_context(job: Job) -> dict[str, object]:
     transcript = getattr(job, "transcript", None) if job.status == Job.Status.SUCCEEDED else None
     segments = list(transcript.segments.all()) if transcript else []
     highlights = selectors.highlights_of(job) if transcript else None
+    slides = _slides_of(job) if transcript else []
     return {
         "clips": highlights.clips if highlights else [],
         "chapters": highlights.chapters if highlights else [],
         "timeline": highlights.timeline if highlights else "",
-        "slides": _slides_of(job) if transcript else [],
+        "slides": slides,
         "job": job,
         "transcript": transcript,
         "segments": segments,
+        "transcript_items": _with_slides(segments, slides),
         "formats": exports.FORMATS,
         "speakers": sorted({s.speaker for s in segments if s.speaker}),
         "queue_position": selectors.queue_position(job),
@@ -190,6 +193,20 @@ def _slides_of(job: Job) -> list[dict[str, object]]:
         for index, slide in enumerate(slides)
         if isinstance(slide, dict) and slide.get("image")
     ]
+
+
+def _with_slides(
+    segments: list[Segment], slides: list[dict[str, object]]
+) -> list[tuple[str, object]]:
+    """The transcript as the page lists it: each slide just before the segment it came up in."""
+    items: list[tuple[str, object]] = []
+    pending = sorted(slides, key=lambda slide: float(slide["time"]))  # type: ignore[arg-type]
+    for segment in segments:
+        while pending and float(pending[0]["time"]) < segment.end:  # type: ignore[arg-type]
+            items.append(("slide", pending.pop(0)))
+        items.append(("segment", segment))
+    items.extend(("slide", slide) for slide in pending)
+    return items
 
 
 @login_required

@@ -159,6 +159,15 @@ def test_it_shows_slides_and_names_topics_after_them(
     second = reverse("jobs:slide-image", args=[job.pk, 1])
     assert f'src="{second}"' in page
     assert f'data-start="{slides[1]["time"]}"' in page
+    # In the transcript too, each slide just before the segment it came up in.
+    transcript = page[page.index('class="transcript"') :]
+    assert transcript.count('class="transcript-slide"') == len(slides)
+    for slide in slides[1:]:
+        spoken = next(s for s in job.transcript.segments.all() if s.end > slide["time"])
+        slide_at = transcript.index(f'data-start="{slide["time"]}"')
+        assert slide_at < transcript.index(f'id="segment-{spoken.index}"')
+        if spoken.index > 0:
+            assert transcript.index(f'id="segment-{spoken.index - 1}"') < slide_at
     image = client.get(second)
     assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
     assert client.get(reverse("jobs:slide-image", args=[job.pk, 9])).status_code == 404
