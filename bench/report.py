@@ -178,12 +178,70 @@ def web(data: dict[str, Any]) -> list[str]:
     ]
 
 
+def vocabulary(data: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Slide text: transcription with and without the slide glossary",
+        "",
+        f"`{data['command']}` — the synthetic slides lecture (`tests/synth_slides.py`, "
+        f"{data['lecture_seconds']:.0f} s, {data['slides']} slides read by Tesseract), beam 5, "
+        "language `en`. Each model transcribes it plainly and with the glossary read off its own "
+        f"slides as the initial prompt: `{data['prompt']}`. Term error rate: the share of the "
+        f"occurrences of {', '.join(data['terms_scored'])} not spelled out.",
+        "",
+        "| model | term errors, plain | term errors, prompted | WER plain | WER prompted "
+        "| prompted time ÷ plain |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in data["rows"]:
+        plain, prompted = row["plain"], row["prompted"]
+        lines.append(
+            f"| {row['model']} | {plain['term_error_rate'] * 100:.0f} % | "
+            f"**{prompted['term_error_rate'] * 100:.0f} %** | {plain['wer'] * 100:.1f} % | "
+            f"{prompted['wer'] * 100:.1f} % | {fmt_ratio(row['prompted_vs_plain_time'])} |"
+        )
+    lines.append("")
+    if data.get("read_slides_vs_transcription"):
+        lines += [
+            f"Reading the slides (a frame per slide change, cropped, Tesseract): "
+            f"{_s(data['read_slides_seconds'])}, "
+            f"**{fmt_ratio(data['read_slides_vs_transcription'])}** of the plain `base` "
+            "transcription of the same lecture.",
+            "",
+        ]
+    return lines
+
+
+def speakers(data: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Speakers: attribution accuracy and the cost of diarization",
+        "",
+        f"`{data['command']}` — two espeak-ng voices taking {data['turns']} turns "
+        f"(`tests/synth.conversation_speech`, {data['audio_seconds']:.0f} s, every boundary known). "
+        "Accuracy: the share of the true speech time given to the right speaker. Time against "
+        "transcribing the same audio with `base` (beam 5) in the same run: "
+        f"{_s(data['transcription_seconds'])}.",
+        "",
+        "| speakers | found | accuracy (goal ≥ 90 %) | diarization | ÷ transcription |",
+        "|---|---|---|---|---|",
+    ]
+    for row in data["rows"]:
+        lines.append(
+            f"| {row['speakers']} | {row['found']} | **{row['accuracy'] * 100:.1f} %**, "
+            f"{_ok(row['accuracy'], 0.9, below=False)} | {_s(row['seconds'])} | "
+            f"{fmt_ratio(row['vs_transcription'])} |"
+        )
+    lines.append("")
+    return lines
+
+
 WRITERS = {
     "transcription": transcription,
     "backends": backends,
     "highlights": highlights,
     "memory": memory,
     "web": web,
+    "vocabulary": vocabulary,
+    "speakers": speakers,
 }
 
 

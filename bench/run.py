@@ -21,7 +21,7 @@ from typing import Any
 from bench import env
 from bench.report import write_markdown
 
-SECTIONS = ("transcription", "backends", "highlights", "memory", "web")
+SECTIONS = ("transcription", "backends", "highlights", "memory", "web", "vocabulary", "speakers")
 RESULTS = env.REPO / "bench" / "results.json"
 DOC = env.REPO / "docs" / "benchmarks.md"
 
@@ -102,7 +102,7 @@ def measure(
     main_file: Any,
     long: Any,
 ) -> dict[str, Any]:
-    from bench import backends, highlights, memory, transcription, web
+    from bench import backends, highlights, memory, speakers, transcription, vocabulary, web
 
     if name == "transcription":
         return transcription.measure(main_file, data_dir, repeats)
@@ -112,7 +112,13 @@ def measure(
         return highlights.measure(repeats)
     if name == "memory":
         return memory.measure(main_file, long)
-    return web.measure(long, data_dir, repeats, 8 if args.quick else 40)
+    if name == "vocabulary":
+        return vocabulary.measure(repeats)
+    if name == "speakers":
+        return speakers.measure(repeats)
+    if name == "web":
+        return web.measure(long, data_dir, repeats, 8 if args.quick else 40)
+    raise ValueError(name)
 
 
 if __name__ == "__main__":

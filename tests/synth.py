@@ -39,6 +39,19 @@ LECTURE_TOPICS: list[str] = [
     ),
 ]
 
+# Two espeak-ng voices that resemblyzer's encoder tells apart (most pairs sound alike to it).
+VOICES = ["en-us+klatt", "en+f5"]
+CONVERSATION = [
+    "Good morning everyone, today we are going to look at how plants make their food.",
+    "Sorry to interrupt, but could you explain what chlorophyll actually does?",
+    "Of course. Chlorophyll is the green pigment that captures the energy in sunlight.",
+    "So the plant uses that energy to split water, is that right?",
+    "Exactly. The water splits into oxygen and hydrogen, and the oxygen goes into the air.",
+    "And where does the sugar come from in the end?",
+    "The hydrogen is combined with carbon dioxide to build sugar the plant can store.",
+    "That makes sense. Thank you, that was very clear.",
+]
+
 
 @dataclass
 class Speech:
@@ -154,3 +167,8 @@ def tone_video(path: Path, *, seconds: float = 3.0, audio: bool = True) -> Path:
     command += ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-shortest", str(path)]
     subprocess.run(command, check=True, capture_output=True)  # fmt: skip
     return path
+
+
+def conversation_speech(path: Path) -> Speech:
+    """Two voices taking turns, one paragraph of CONVERSATION each; turn i is speaker i % 2."""
+    return speech(CONVERSATION, path, pause=0.6, voices=VOICES)

@@ -8,15 +8,14 @@ from django.urls import reverse
 from jobs.models import Job
 from jobs.tasks import run_job
 from tests.jobs.factories import job_from_file
-from tests.synth import speech
-from tests.transcripts.test_diarization import CONVERSATION, VOICES
+from tests.synth import conversation_speech
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def test_it_labels_and_renames_speakers(client, alice, bob, tmp_path, settings):
     settings.LECTERN_MODEL = "tiny.en"
-    talk = speech(CONVERSATION, tmp_path / "talk.wav", pause=0.6, voices=VOICES)
+    talk = conversation_speech(tmp_path / "talk.wav")
     job = job_from_file(alice, talk.path, diarize=True, speakers=2)
 
     assert run_job(str(job.pk)) == Job.Status.SUCCEEDED, Job.objects.get(pk=job.pk).error_detail

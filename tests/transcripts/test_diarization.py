@@ -9,48 +9,19 @@ import numpy as np
 import pytest
 
 from jobs.media import SAMPLE_RATE, ffmpeg_exe, read_wav
-from tests.synth import Speech, speech
+from tests.synth import CONVERSATION, VOICES, Speech, conversation_speech, speech
+from tests.wer import speaker_accuracy
 from transcripts.diarization import Diarization, assign, diarize, with_speakers
 from transcripts.diarization.cluster import cluster
 from transcripts.diarization.mel import mel_filters, mel_spectrogram
 
 STEREO = Path("/work/shared/media/stereo_diarization.wav")
-# Two espeak-ng voices that resemblyzer's encoder tells apart (most pairs sound alike to it).
-VOICES = ["en-us+klatt", "en+f5"]
-CONVERSATION = [
-    "Good morning everyone, today we are going to look at how plants make their food.",
-    "Sorry to interrupt, but could you explain what chlorophyll actually does?",
-    "Of course. Chlorophyll is the green pigment that captures the energy in sunlight.",
-    "So the plant uses that energy to split water, is that right?",
-    "Exactly. The water splits into oxygen and hydrogen, and the oxygen goes into the air.",
-    "And where does the sugar come from in the end?",
-    "The hydrogen is combined with carbon dioxide to build sugar the plant can store.",
-    "That makes sense. Thank you, that was very clear.",
-]
 
 
 @pytest.fixture(scope="module")
 def conversation(tmp_path_factory: pytest.TempPathFactory) -> Speech:
     folder = tmp_path_factory.mktemp("diarization")
-    return speech(CONVERSATION, folder / "conversation.wav", pause=0.6, voices=VOICES)
-
-
-def accuracy(diarization: Diarization, truth: list[tuple[float, float, int]], end: float) -> float:
-    """Share of the true speech time given to the right speaker, under the best label mapping."""
-    grid = np.arange(0, end, 0.01)
-    reference = np.full(len(grid), -1)
-    for start, stop, speaker in truth:
-        reference[(grid >= start) & (grid < stop)] = speaker
-    hypothesis = np.full(len(grid), -1)
-    for start, stop, label in diarization.turns:
-        hypothesis[(grid >= start) & (grid < stop)] = diarization.labels.index(label)
-    spoken = reference >= 0
-    best = 0.0
-    for mapping in ([0, 1], [1, 0]):
-        lookup = np.array([*mapping, *range(2, 10)])
-        guessed = np.where(hypothesis >= 0, lookup[hypothesis.clip(0)], -1)
-        best = max(best, float(np.mean(guessed[spoken] == reference[spoken])))
-    return best
+    return conversation_speech(folder / "conversation.wav")
 
 
 def test_it_computes_librosas_mel_filters() -> None:
@@ -77,14 +48,14 @@ def test_it_tells_two_voices_apart(conversation: Speech, speakers: int | None) -
     truth = [(a, b, i % 2) for i, (a, b) in enumerate(conversation.spans)]
     result = diarize(read_wav(conversation.path), speakers=speakers)
     assert len(result.labels) == 2
-    assert accuracy(result, truth, conversation.duration) >= 0.9
+    assert speaker_accuracy(result, truth, conversation.duration) >= 0.9
 
 
 def test_it_uses_the_speech_spans_it_is_given(conversation: Speech) -> None:
     truth = [(a, b, i % 2) for i, (a, b) in enumerate(conversation.spans)]
     result = diarize(read_wav(conversation.path), speakers=None, speech=conversation.spans)
     assert result.turns[0][0] == pytest.approx(conversation.spans[0][0], abs=0.02)
-    assert accuracy(result, truth, conversation.duration) >= 0.9
+    assert speaker_accuracy(result, truth, conversation.duration) >= 0.9
 
 
 @pytest.mark.parametrize(
@@ -122,7 +93,7 @@ def test_it_finds_the_two_speakers_of_a_stereo_recording(speakers: int | None) -
     ]
     result = diarize(mono, speakers=speakers)
     assert len(result.labels) == 2, result.turns
-    score = accuracy(result, truth, len(mono) / SAMPLE_RATE)
+    score = speaker_accuracy(result, truth, len(mono) / SAMPLE_RATE)
     assert score >= 0.65, (speakers, score, result.turns)
 
 
