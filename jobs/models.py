@@ -60,6 +60,9 @@ class Job(models.Model):
     media_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     media_size = models.BigIntegerField(null=True, blank=True)
     has_video = models.BooleanField(default=False)
+    poster = models.FileField(
+        max_length=500, blank=True, help_text="A frame of the video, for its player and lists."
+    )
     duration = models.FloatField(null=True, blank=True, help_text="Seconds of media.")
 
     status = models.CharField(

@@ -32,6 +32,7 @@ from jobs.stages.diarize import diarize_job
 from jobs.stages.extract import extract
 from jobs.stages.fetch import Fetched, fetch
 from jobs.stages.layout import read_layout
+from jobs.stages.poster import make_poster
 from jobs.stages.slides import SlidesRead, read_slides
 from jobs.stages.store import store
 from jobs.stages.transcribe import Transcribed, transcribe
@@ -294,6 +295,8 @@ def _run_stages(job: Job, progress: Progress) -> None:
 
     progress.stage(Job.Stage.EXTRACT)
     extracted = extract(Path(job.media.path), job_audio_path(job))
+    if job.has_video:
+        _poster(job, extracted.duration)
 
     # Layout first: slide changes are evidence for the topics later on, and the slides' text
     # (read at those changes) gives transcription a glossary and the topics their titles.
@@ -356,6 +359,13 @@ def _run_stages(job: Job, progress: Progress) -> None:
     )
     if not finished:
         raise JobCancelled()
+
+
+def _poster(job: Job, duration: float) -> None:
+    made = make_poster(Path(job.media.path), _job_folder(job) / "poster.jpg", duration=duration)
+    if made is not None:
+        job.poster.name = str(made.relative_to(Path(settings.MEDIA_ROOT)))
+        job.save(update_fields=["poster"])
 
 
 def _slide_prompt_enabled() -> bool:

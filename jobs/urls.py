@@ -26,4 +26,5 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/speakers/", views.job_speakers, name="speakers"),
     path("jobs/<uuid:job_id>/clips/<int:index>.<str:kind>", views.clip_file, name="clip-file"),
     path("jobs/<uuid:job_id>/slides/<int:index>.jpg", views.slide_image, name="slide-image"),
+    path("jobs/<uuid:job_id>/poster.jpg", views.job_poster, name="poster"),
 ]

@@ -163,6 +163,18 @@ def job_media(request: HttpRequest, job_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
+def job_poster(request: HttpRequest, job_id: str) -> HttpResponse:
+    from jobs.ranged import ranged_file_response
+
+    job = selectors.job_for_user(request.user, job_id)
+    path = Path(job.poster.path) if job.poster else None
+    if path is None or not path.is_file():
+        raise Http404("This job has no poster frame.")
+    return ranged_file_response(request, path)
+
+
+@login_required
+@require_GET
 def clip_file(request: HttpRequest, job_id: str, index: int, kind: str) -> HttpResponse:
     from jobs.ranged import ranged_file_response
 

@@ -57,6 +57,8 @@ def alices_job(alice, media_root):
     (folder / "clips" / "clip-01.mp4").write_bytes(SECRET.encode())
     (folder / "clips" / "clip-01.jpg").write_bytes(SECRET.encode())
     job.media.name = f"{job.media_dir()}/source.mp4"
+    (folder / "poster.jpg").write_bytes(SECRET.encode())
+    job.poster.name = f"{job.media_dir()}/poster.jpg"
     job.save()
     transcript = Transcript.objects.create(job=job, language="en", duration=30, text=SECRET)
     segment = Segment.objects.create(transcript=transcript, index=0, start=0, end=30, text=SECRET)
@@ -97,7 +99,7 @@ def test_bob_gets_404_on_every_url_of_alices_job(client, alice, bob, alices_job)
     # The walk must really cover the pages, fragments, exports, media, clips and segments.
     assert any(name.startswith("api:") for name in names)
     assert {"jobs:detail", "jobs:media", "jobs:export", "jobs:clip-file", "jobs:chapters",
-            "transcripts:segment-edit", "transcripts:segment-restore"} <= names  # fmt: skip
+            "jobs:poster", "jobs:slide-image", "transcripts:segment-edit", "transcripts:segment-restore"} <= names  # fmt: skip
 
     from jobs.apikeys import api_key_create
 
