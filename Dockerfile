@@ -32,6 +32,12 @@ RUN DJANGO_SECRET_KEY=collectstatic-only LECTERN_DATA_DIR=/data \
  && mkdir -p /data/media
 
 FROM ${PYTHON_IMAGE}
+# What the workers need from Debian: DejaVu Sans for the captions burned into clips (libass in the
+# bundled ffmpeg finds no font on a slim image, and the captions would come out empty) and
+# Tesseract with its English data for the slide text (without it that stage is skipped).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core tesseract-ocr \
+ && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 --user-group lectern
 ENV PATH="/app/.venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
