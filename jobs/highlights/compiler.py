@@ -19,6 +19,7 @@ poster, jobs/stages/poster.py).
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import subprocess
@@ -32,6 +33,8 @@ import pysubs2
 
 from jobs.highlights.text import TimedWord, ends_sentence, timed_words
 from jobs.media import MediaError, ffmpeg_exe, probe
+
+logger = logging.getLogger(__name__)
 
 LAYOUTS = ("original", "vertical")
 _SAFE_NAME = re.compile(r"^[\w.-]+$")
@@ -352,6 +355,13 @@ def _font_dir() -> str | None:
         has_font = (path / "DejaVuSans-Bold.ttf").exists() or (path / "DejaVuSans.ttf").exists()
         if has_font and re.match(r"^[\w/.-]+$", folder):
             return folder
+    # Once per process: the bundled ffmpeg's libass then relies on fontconfig, and where that finds
+    # no font either (a slim container) the captions come out empty.
+    logger.warning(
+        "DejaVu Sans not found in %s: burned-in captions rely on fontconfig and may be empty "
+        "(install fonts-dejavu-core)",
+        ", ".join(_FONT_DIRS),
+    )
     return None
 
 

@@ -178,3 +178,16 @@ def test_it_renders_captions_over_a_plain_picture_for_audio_only_lectures(
 def test_it_refuses_an_unknown_layout(tmp_path: Path, lecture: SynthLecture) -> None:
     with pytest.raises(ValueError):
         render_clip(lecture.video, {"ranges": [(0, 5)]}, [], tmp_path / "x.mp4", layout="square")
+
+
+def test_it_warns_when_no_caption_font_is_installed(monkeypatch, caplog, tmp_path) -> None:
+    import jobs.highlights.compiler as compiler
+
+    monkeypatch.setattr(compiler, "_FONT_DIRS", (str(tmp_path / "fonts"),))
+    compiler._font_dir.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger="jobs.highlights.compiler"):
+            assert compiler._font_dir() is None
+        assert "fonts-dejavu-core" in caplog.text
+    finally:
+        compiler._font_dir.cache_clear()
