@@ -96,6 +96,12 @@ def highlights(data: dict[str, Any]) -> list[str]:
         f"| **all but rendering** (goal ≤ 0.25×) | | **{fmt_ratio(total, 3)}**, "
         f"{_ok(total['median'], 0.25)} |"
     )
+    default = data.get("all_but_render_vs_default_transcription")
+    if default:
+        lines.append(
+            "| all but rendering ÷ transcription with `base`, the app's default "
+            f"({_s(data['default_transcription_seconds'])}) | | {fmt_ratio(default, 3)} |"
+        )
     lines.append("")
     render = data.get("render", {})
     if "error" in render:
