@@ -24,7 +24,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 from pydantic import Field
 
-from jobs import apikeys, intake, ratelimit, services
+from jobs import apikeys, intake, ratelimit, selectors, services
 from jobs.forms import LANGUAGES
 from jobs.models import ApiKey, Clip, Job
 from transcripts import exports
@@ -356,18 +356,7 @@ _TRANSCRIPT_RESPONSES = {
 )
 def get_transcript(request: HttpRequest, job_id: uuid.UUID, fmt: Format) -> HttpResponse:
     job = _job(request, job_id)
-    transcript = getattr(job, "transcript", None)
-    if transcript is None:
-        raise Http404("This job has no transcript yet.")
-    body = exports.render(
-        fmt,
-        list(transcript.segments.all()),
-        language=transcript.language,
-        duration=transcript.duration,
-        backend=job.backend,
-        model=job.model_name,
-    )
-    return HttpResponse(body, content_type=exports.FORMATS[fmt])
+    return HttpResponse(selectors.transcript_export(job, fmt), content_type=exports.FORMATS[fmt])
 
 
 @api.get(

@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from jobs.highlights.chapters import Chapter, chapters
 from jobs.highlights.timeline import timeline_svg
 from jobs.models import Clip, Job
+from transcripts import exports
 
 
 def jobs_for_user(user: AbstractBaseUser) -> QuerySet[Job]:
@@ -106,4 +107,23 @@ def highlights_of(job: Job) -> Highlights:
         chapters=found.chapters if found else [],
         chapters_text=found.text if found else "",
         timeline=timeline,
+    )
+
+
+def transcript_export(job: Job, fmt: str) -> str:
+    """The job's transcript in ``fmt`` (txt, srt, vtt, json), with the speaker names its owner gave.
+
+    Raises Http404 when the job has no transcript yet. Pages and the API both download through here.
+    """
+    transcript = getattr(job, "transcript", None)
+    if transcript is None:
+        raise Http404("This job has no transcript yet.")
+    return exports.render(
+        fmt,
+        list(transcript.segments.all()),
+        language=transcript.language,
+        duration=transcript.duration,
+        backend=job.backend,
+        model=job.model_name,
+        speaker_names=job.speaker_names or None,
     )

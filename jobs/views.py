@@ -279,18 +279,7 @@ def job_export(request: HttpRequest, job_id: str, fmt: str) -> HttpResponse:
     job = selectors.job_for_user(request.user, job_id)
     if fmt not in exports.FORMATS:
         raise Http404("Unknown format.")
-    transcript = getattr(job, "transcript", None)
-    if transcript is None:
-        raise Http404("This job has no transcript yet.")
-    body = exports.render(
-        fmt,
-        list(transcript.segments.all()),
-        language=transcript.language,
-        duration=transcript.duration,
-        backend=job.backend,
-        model=job.model_name,
-        speaker_names=job.speaker_names or None,
-    )
+    body = selectors.transcript_export(job, fmt)
     response = HttpResponse(body, content_type=exports.FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{export_filename(job, fmt)}"'
     return response

@@ -39,6 +39,14 @@ def test_it_labels_and_renames_speakers(client, alice, bob, tmp_path, settings):
     assert txt.startswith(("Lecturer: ", "Student: ")) and "Student: " in txt
     page = client.get(job.get_absolute_url()).content.decode()
     assert '<span class="speaker">Lecturer</span>' in page
+    # The API's exports follow the names too.
+    from jobs.apikeys import api_key_create
+
+    token = api_key_create(user=alice).token
+    api_json = client.get(
+        f"/api/v1/jobs/{job.pk}/transcript/json", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert {segment["speaker"] for segment in api_json["segments"]} == {"Lecturer", "Student"}
 
     client.force_login(
         bob := job.owner.__class__.objects.create_user("bob2", "b@x.org", "pw-12345678")
