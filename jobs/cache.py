@@ -27,7 +27,8 @@ def cache_key(job: Job) -> tuple[str, str] | None:
 
 
 def cached_source(job: Job) -> Job | None:
-    """An earlier finished job with the same media bytes, model and options, if any."""
+    """An earlier finished job with the same media bytes, model and options, if any, whose
+    transcript nobody has edited."""
     key = cache_key(job)
     if not job.media_sha256 or key is None:
         return None
@@ -43,6 +44,8 @@ def cached_source(job: Job) -> Job | None:
             transcript__isnull=False,
         )
         .exclude(pk=job.pk)
+        # Only what the model said: an owner's edits are theirs, and may say who they are.
+        .exclude(transcript__segments__edited=True)
         .select_related("transcript")
         .order_by("-finished_at")
         .first()

@@ -190,6 +190,25 @@ def test_it_reuses_a_transcript_of_identical_media_without_revealing_whose(
     assert german.status == Job.Status.QUEUED and not german.cached_from_hash
 
 
+def test_it_never_hands_on_an_owners_edits(alice, bob, jfk_wav):
+    from transcripts.services import segment_edit
+
+    first = job_from_file(alice, jfk_wav)
+    assert run_job(str(first.pk)) == Job.Status.SUCCEEDED
+    segment = first.transcript.segments.first()
+    assert segment_edit(segment=segment, text="Alice's private note", user=alice)
+
+    second = job_from_file(bob, jfk_wav)
+    assert second.status == Job.Status.QUEUED and not second.cached_from_hash
+    assert run_job(str(second.pk)) == Job.Status.SUCCEEDED
+    second.refresh_from_db()
+    assert not second.cached_from_hash
+    assert "private" not in second.transcript.text
+    # Bob's own, unedited transcript is what the next upload of these bytes reuses.
+    third = job_from_file(alice, jfk_wav)
+    assert third.cached_from_hash and third.transcript.text == second.transcript.text
+
+
 def test_it_announces_a_job_finished_from_the_cache(alice, bob, jfk_wav):
     from django.core import mail
     from django_q.models import OrmQ
