@@ -6,6 +6,10 @@ and nothing tells the second user that someone else uploaded the file first.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+from django.conf import settings
 from django.db import transaction
 
 from jobs.models import Job
@@ -79,3 +83,39 @@ def copy_transcript(source: Job, job: Job) -> Transcript:
         batch_size=500,
     )
     return transcript
+
+
+def copy_pictures(source: Job, job: Job) -> None:
+    """The source's poster frame and slide pictures, copied into ``job``'s own folder.
+
+    They were made from the same media bytes, so they say nothing about who uploaded them; copied,
+    not shared, so that deleting one job leaves the other whole.
+    """
+    root = Path(settings.MEDIA_ROOT)
+    source_folder = (root / source.media_dir()).resolve()
+
+    def copy(name: str, relative: str) -> str | None:
+        original = (root / name).resolve()
+        if not name or not original.is_relative_to(source_folder) or not original.is_file():
+            return None
+        target = root / job.media_dir() / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(original, target)
+        return f"{job.media_dir()}/{relative}"
+
+    fields: list[str] = []
+    if source.poster and (poster := copy(source.poster.name, "poster.jpg")):
+        job.poster.name = poster
+        fields.append("poster")
+    slides = []
+    for slide in (source.analysis or {}).get("slides") or []:
+        if isinstance(slide, dict):
+            name = str(slide.get("image") or "")
+            image = copy(name, f"slides/{Path(name).name}")
+            if image:
+                slides.append({**slide, "image": image})
+    if slides:
+        job.analysis = {**(job.analysis or {}), "slides": slides}
+        fields.append("analysis")
+    if fields:
+        job.save(update_fields=fields)

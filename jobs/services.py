@@ -126,7 +126,7 @@ def _finish_from_cache(job: Job) -> bool:
     """
     from django_q.tasks import async_task
 
-    from jobs.cache import cached_source, copy_transcript
+    from jobs.cache import cached_source, copy_pictures, copy_transcript
 
     if job.diarize:  # speakers are found by a worker
         return False
@@ -137,6 +137,7 @@ def _finish_from_cache(job: Job) -> bool:
     if wants_highlights:
         return False
     copy_transcript(source, job)
+    copy_pictures(source, job)
     now = timezone.now()
     Job.objects.filter(pk=job.pk).update(
         status=Job.Status.SUCCEEDED,

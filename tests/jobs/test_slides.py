@@ -174,3 +174,19 @@ def test_it_shows_slides_and_names_topics_after_them(
 
     client.force_login(bob)
     assert client.get(second).status_code == 404
+
+    # Bob uploads the same video: answered from the cache at once, with his own copies of the
+    # poster and the slide pictures, which outlive Alice's job.
+    again = job_from_file(bob, lecture.video, name="mine.mp4", highlights=False)
+    assert again.cached_from_hash and again.status == Job.Status.SUCCEEDED
+    again.refresh_from_db()
+    assert again.poster.name == f"{again.media_dir()}/poster.jpg"
+    assert [slide["title"] for slide in again.analysis["slides"]] == lecture.titles
+    assert all(s["image"].startswith(f"{again.media_dir()}/") for s in again.analysis["slides"])
+    from jobs.services import job_delete
+
+    job_delete(job=job)
+    for url in (reverse("jobs:poster", args=[again.pk]),
+                reverse("jobs:slide-image", args=[again.pk, 1])):  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
