@@ -169,6 +169,7 @@ def test_it_enqueues_from_the_shell(alice, jfk_wav, media_site, settings, capsys
         call_command("enqueue", str(jfk_wav), "--user", "nobody")
 
 
+@pytest.mark.scaleout  # the cache query, on PostgreSQL too
 def test_it_reuses_a_transcript_of_identical_media_without_revealing_whose(
     client, alice, bob, jfk_wav
 ):
@@ -190,6 +191,7 @@ def test_it_reuses_a_transcript_of_identical_media_without_revealing_whose(
     assert german.status == Job.Status.QUEUED and not german.cached_from_hash
 
 
+@pytest.mark.scaleout  # the cache query, on PostgreSQL too
 def test_it_never_hands_on_an_owners_edits(alice, bob, jfk_wav):
     from transcripts.services import segment_edit
 
