@@ -161,7 +161,13 @@ def web(data: dict[str, Any]) -> list[str]:
         f"throwaway SQLite, a worker transcribing meanwhile (job status at start and end: "
         f"{' → '.join(data['job_status_during'])}). {data['pollers']} threads × "
         f"{data['requests_per_poller']} requests, a new connection each, {data['pause_seconds']} s "
-        "pause between a thread's requests. Reference: `/healthz` under the same load, right after.",
+        "pause between a thread's requests"
+        + (
+            f", spread over {data['fragment']['client_processes']} client processes"
+            if "client_processes" in data["fragment"]
+            else ""
+        )
+        + ". Reference: `/healthz` under the same load, right after.",
         "",
         "| endpoint | requests | statuses | p50 | p95 | max | req/s |",
         "|---|---|---|---|---|---|---|",
@@ -170,6 +176,15 @@ def web(data: dict[str, Any]) -> list[str]:
         f"{f['requests_per_second']:.0f} |",
         f"| `/healthz` (reference) | {h['requests']} | {h['statuses']} | {h['p50_ms']:.1f} ms | "
         f"{h['p95_ms']:.1f} ms | {h['max_ms']:.0f} ms | {h['requests_per_second']:.0f} |",
+        *(
+            [
+                f"| progress fragment, all pollers in one client process | {o['requests']} | "
+                f"{o['statuses']} | {o['p50_ms']:.1f} ms | {o['p95_ms']:.1f} ms | "
+                f"{o['max_ms']:.0f} ms | {o['requests_per_second']:.0f} |"
+            ]
+            if (o := data.get("fragment_one_client_process"))
+            else []
+        ),
         "",
         f"Fragment ÷ healthz: p50 {data['fragment_p50_vs_healthz_p50']:.2f}×, p95 "
         f"{data['fragment_p95_vs_healthz_p95']:.2f}×. Goal p95 < 25 ms: "
