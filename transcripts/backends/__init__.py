@@ -102,7 +102,7 @@ def preferred_order(*, apple_silicon: bool, openai_configured: bool) -> list[str
     - CPU only: faster-whisper again. On jfk.wav with 2 threads, int8 greedy decoding was 1.6 to
       2.0 times faster than whisper.cpp's greedy (2.0 to 2.6 times with word timings on both),
       and its default beam of 5 still 1.0 to 1.5 times faster; on the bench's 2-minute clip,
-      greedy against greedy, 1.6 (tiny.en) to 1.9 (base) times (docs/benchmarks.md). The NVIDIA
+      greedy against greedy, 1.6 (tiny.en) to 2.1 (base) times (docs/benchmarks.md). The NVIDIA
       and CPU orders are therefore the same.
     - A configured OpenAI key goes first: setting it is the operator's explicit choice to send
       audio out and pay for the hosted model, and the local backends stay behind it as the
