@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import Corpus
-from bench.env import REPO
+from bench.env import CACHE, REPO
 from bench.stats import Series, ratio, timed
 from tests.wer import wer
 from transcripts.backends.base import TranscribeOptions
 from transcripts.backends.faster_whisper import FasterWhisperBackend
 
 COMMAND = "uv run python -m bench.run --only backends"
-CACHE = REPO / "var" / "cache"
 REFERENCE = "faster-whisper base beam 5"  # LECTERN_MODEL and LECTERN_BEAM_SIZE defaults
 
 

@@ -10,8 +10,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from transcripts.backends.faster_whisper import FasterWhisperBackend
 
 REPO = Path(__file__).resolve().parents[1]
+CACHE = REPO / "var" / "cache"  # the checkout's model cache: the joined base model is kept there
 MODEL = "tiny.en"  # affordable on a 2-core CPU; the app's default is base
 
 
@@ -23,7 +28,7 @@ def prepare(data_dir: Path | None = None) -> Path:
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "LECTERN_DATA_DIR": str(folder),
             # The joined base model lives in the checkout's cache; do not join it again.
-            "LECTERN_CACHE_DIR": str(REPO / "var" / "cache"),
+            "LECTERN_CACHE_DIR": str(CACHE),
             "LECTERN_MODEL": MODEL,
             "LECTERN_BACKEND": "faster-whisper",
             "LECTERN_LOG_LEVEL": "WARNING",
@@ -37,6 +42,15 @@ def prepare(data_dir: Path | None = None) -> Path:
 
     call_command("migrate", verbosity=0, interactive=False)
     return folder
+
+
+def loaded_backend(model: str) -> FasterWhisperBackend:
+    """faster-whisper with ``model``, beam 5, all cores, its weights loaded: a raw backend call."""
+    from transcripts.backends.faster_whisper import FasterWhisperBackend
+
+    backend = FasterWhisperBackend(model=model, cache_dir=CACHE, beam_size=5)
+    backend.load()
+    return backend
 
 
 def manage(*args: str, log: Path) -> subprocess.Popen[bytes]:

@@ -16,10 +16,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from bench.env import MODEL, REPO
+from bench.env import MODEL, REPO, loaded_backend
 from bench.stats import Series, ratio, timed
 from transcripts.backends.base import TranscribeOptions
-from transcripts.backends.faster_whisper import FasterWhisperBackend
 
 COMMAND = "uv run python -m bench.run --only highlights"
 FOLDER = REPO / "var" / "bench-cache" / "lecture"
@@ -54,11 +53,9 @@ def measure(repeats: int) -> dict[str, Any]:
     from jobs.stages.silences import find_silences
 
     video, audio, duration = lecture()
-    backend = FasterWhisperBackend(model=MODEL, cache_dir=REPO / "var" / "cache", beam_size=5)
-    backend.load()
+    backend = loaded_backend(MODEL)
     # The job's own transcription uses the app's default model; measured too, as a second reference.
-    default = FasterWhisperBackend(model="base", cache_dir=REPO / "var" / "cache", beam_size=5)
-    default.load()
+    default = loaded_backend("base")
     times: dict[str, list[float]] = {
         name: []
         for name in (

@@ -152,6 +152,14 @@ def memory(data: dict[str, Any]) -> list[str]:
     ]
 
 
+def _latency_row(name: str, figures: dict[str, Any]) -> str:
+    return (
+        f"| {name} | {figures['requests']} | {figures['statuses']} | {figures['p50_ms']:.1f} ms | "
+        f"{figures['p95_ms']:.1f} ms | {figures['max_ms']:.0f} ms | "
+        f"{figures['requests_per_second']:.0f} |"
+    )
+
+
 def web(data: dict[str, Any]) -> list[str]:
     f, h = data["fragment"], data["healthz"]
     return [
@@ -171,18 +179,11 @@ def web(data: dict[str, Any]) -> list[str]:
         "",
         "| endpoint | requests | statuses | p50 | p95 | max | req/s |",
         "|---|---|---|---|---|---|---|",
-        f"| progress fragment (`HX-Target: job-progress`) | {f['requests']} | {f['statuses']} | "
-        f"{f['p50_ms']:.1f} ms | {f['p95_ms']:.1f} ms | {f['max_ms']:.0f} ms | "
-        f"{f['requests_per_second']:.0f} |",
-        f"| `/healthz` (reference) | {h['requests']} | {h['statuses']} | {h['p50_ms']:.1f} ms | "
-        f"{h['p95_ms']:.1f} ms | {h['max_ms']:.0f} ms | {h['requests_per_second']:.0f} |",
+        _latency_row("progress fragment (`HX-Target: job-progress`)", f),
+        _latency_row("`/healthz` (reference)", h),
         *(
-            [
-                f"| progress fragment, all pollers in one client process | {o['requests']} | "
-                f"{o['statuses']} | {o['p50_ms']:.1f} ms | {o['p95_ms']:.1f} ms | "
-                f"{o['max_ms']:.0f} ms | {o['requests_per_second']:.0f} |"
-            ]
-            if (o := data.get("fragment_one_client_process"))
+            [_latency_row("progress fragment, all pollers in one client process", one)]
+            if (one := data.get("fragment_one_client_process"))
             else []
         ),
         "",

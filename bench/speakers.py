@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.env import REPO
+from bench.env import REPO, loaded_backend
 from bench.stats import Series, ratio, timed
 from transcripts.backends.base import TranscribeOptions
-from transcripts.backends.faster_whisper import FasterWhisperBackend
 
 COMMAND = "uv run python -m bench.run --only speakers"
 FOLDER = REPO / "var" / "bench-cache" / "conversation"
@@ -22,17 +21,16 @@ FOLDER = REPO / "var" / "bench-cache" / "conversation"
 
 def measure(repeats: int) -> dict[str, Any]:
     from jobs.media import read_wav
-    from tests.synth import conversation_speech
+    from tests.synth import conversation_speech, conversation_turns
     from tests.wer import speaker_accuracy
     from transcripts.diarization import default_encoder, diarize
 
     FOLDER.mkdir(parents=True, exist_ok=True)
     talk = conversation_speech(FOLDER / "conversation.wav")
-    truth = [(start, end, index % 2) for index, (start, end) in enumerate(talk.spans)]
+    truth = conversation_turns(talk)
     samples = read_wav(talk.path)
     encoder = default_encoder()  # loaded once, as the worker keeps it
-    backend = FasterWhisperBackend(model="base", cache_dir=REPO / "var" / "cache", beam_size=5)
-    backend.load()
+    backend = loaded_backend("base")
 
     transcription: list[float] = []
     diarization: dict[str, list[float]] = {"given": [], "estimated": []}

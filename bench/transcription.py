@@ -25,7 +25,7 @@ COMMAND = "uv run python -m bench.run --only transcription"
 def raw_backend() -> FasterWhisperBackend:
     # What transcripts.backends builds from the settings that env.prepare() sets.
     return FasterWhisperBackend(
-        model=env.MODEL, cache_dir=env.REPO / "var" / "cache", threads=0, beam_size=5, vad=True
+        model=env.MODEL, cache_dir=env.CACHE, threads=0, beam_size=5, vad=True
     )
 
 

@@ -16,10 +16,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from bench.env import REPO
+from bench.env import REPO, loaded_backend
 from bench.stats import Series, ratio, timed
 from transcripts.backends.base import TranscribeOptions
-from transcripts.backends.faster_whisper import FasterWhisperBackend
 
 COMMAND = "uv run python -m bench.run --only vocabulary"
 FOLDER = REPO / "var" / "bench-cache" / "slides-lecture"
@@ -61,9 +60,9 @@ def measure(repeats: int) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     default_plain: Series | None = None
     for model in MODELS:
-        backend = FasterWhisperBackend(model=model, cache_dir=REPO / "var" / "cache", beam_size=5)
-        backend.load()
-        runs: dict[str, dict[str, Any]] = {}
+        backend = loaded_backend(model)
+        row: dict[str, Any] = {"model": model}
+        series: dict[str, Series] = {}
         for name, options in (
             ("plain", TranscribeOptions(language="en")),
             ("prompted", TranscribeOptions(language="en", initial_prompt=prompt)),
@@ -73,26 +72,17 @@ def measure(repeats: int) -> dict[str, Any]:
                 seconds, result = timed(lambda o=options, b=backend: b.transcribe(audio, o))
                 times.append(seconds)
                 transcript = result.text
-            runs[name] = {
-                "series": Series(times),
+            series[name] = Series(times)
+            row[name] = {
                 "term_error_rate": term_error_rate(text, transcript),
                 "wer": wer(text, transcript),
                 "text": transcript,
+                "seconds": series[name].to_dict(),
             }
+        row["prompted_vs_plain_time"] = ratio(series["prompted"], series["plain"])
         if model == "base":
-            default_plain = runs["plain"]["series"]
-        rows.append(
-            {
-                "model": model,
-                "plain": {k: v for k, v in runs["plain"].items() if k != "series"}
-                | {"seconds": runs["plain"]["series"].to_dict()},
-                "prompted": {k: v for k, v in runs["prompted"].items() if k != "series"}
-                | {"seconds": runs["prompted"]["series"].to_dict()},
-                "prompted_vs_plain_time": ratio(
-                    runs["prompted"]["series"], runs["plain"]["series"]
-                ),
-            }
-        )
+            default_plain = series["plain"]
+        rows.append(row)
     read_series = Series(read_times)
     return {
         "command": COMMAND,

@@ -7,8 +7,9 @@ client GIL does not add its own delays), each send ``N`` requests (a new connect
 browser's polling would after keep-alive ends), pausing ``PAUSE`` seconds between them: first the
 progress fragment (``HX-Request: true``, ``HX-Target: job-progress``), then, with the same load,
 ``/healthz`` (the smallest Django view, the reference), then the fragment again with all 50
-pollers in one process, as the first version of this bench measured it. Cold start is process start to the first 200 on
-``/accounts/login/``, against gunicorn serving a bare WSGI app (bench.hello_wsgi).
+pollers in one process, as the first version of this bench measured it. Cold start is process
+start to the first 200 on ``/accounts/login/``, against gunicorn serving a bare WSGI app
+(bench.hello_wsgi).
 """
 
 from __future__ import annotations

@@ -170,5 +170,10 @@ def tone_video(path: Path, *, seconds: float = 3.0, audio: bool = True) -> Path:
 
 
 def conversation_speech(path: Path) -> Speech:
-    """Two voices taking turns, one paragraph of CONVERSATION each; turn i is speaker i % 2."""
+    """Two voices taking turns, one paragraph of CONVERSATION each (see ``conversation_turns``)."""
     return speech(CONVERSATION, path, pause=0.6, voices=VOICES)
+
+
+def conversation_turns(talk: Speech) -> list[tuple[float, float, int]]:
+    """Who speaks when in ``conversation_speech``: (start, end, speaker), turn i is speaker i % 2."""
+    return [(start, end, index % 2) for index, (start, end) in enumerate(talk.spans)]

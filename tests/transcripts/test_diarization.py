@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from jobs.media import SAMPLE_RATE, ffmpeg_exe, read_wav
-from tests.synth import CONVERSATION, VOICES, Speech, conversation_speech, speech
+from tests.synth import (
+    CONVERSATION,
+    VOICES,
+    Speech,
+    conversation_speech,
+    conversation_turns,
+    speech,
+)
 from tests.wer import speaker_accuracy
 from transcripts.diarization import Diarization, assign, diarize, with_speakers
 from transcripts.diarization.cluster import cluster
@@ -45,14 +52,14 @@ def test_it_computes_a_centred_power_mel_spectrogram() -> None:
 
 @pytest.mark.parametrize("speakers", [2, None])
 def test_it_tells_two_voices_apart(conversation: Speech, speakers: int | None) -> None:
-    truth = [(a, b, i % 2) for i, (a, b) in enumerate(conversation.spans)]
+    truth = conversation_turns(conversation)
     result = diarize(read_wav(conversation.path), speakers=speakers)
     assert len(result.labels) == 2
     assert speaker_accuracy(result, truth, conversation.duration) >= 0.9
 
 
 def test_it_uses_the_speech_spans_it_is_given(conversation: Speech) -> None:
-    truth = [(a, b, i % 2) for i, (a, b) in enumerate(conversation.spans)]
+    truth = conversation_turns(conversation)
     result = diarize(read_wav(conversation.path), speakers=None, speech=conversation.spans)
     assert result.turns[0][0] == pytest.approx(conversation.spans[0][0], abs=0.02)
     assert speaker_accuracy(result, truth, conversation.duration) >= 0.9
