@@ -1,17 +1,24 @@
 """Where the slides and the speaker are in a lecture video, and when the slides change.
 
-Frames are sampled every ``interval`` seconds at a low resolution (ffmpeg decodes and scales them,
-skipping non-reference frames, which cuts the decoding time by half or more on typical H.264) and
+Frames are sampled every ``interval`` seconds (ffmpeg decodes and scales them, skipping
+non-reference frames, which cuts the decoding time by half or more on typical H.264) and
 summarised as they stream past, so an hour of video costs a few megabytes:
 
-- *activity*: how often each pixel changes between samples. A camera picture changes all the time
-  (sensor noise, a person moving); a shared screen is pixel-still between slide changes.
+- *faces*: OpenCV's frontal-face Haar cascade (its weights ship inside the opencv-python wheel, so
+  nothing is downloaded) on 640-pixel-wide samples. A person's face is the reliable sign of a
+  camera picture: a real webcam panel in a compressed recording is mostly still, so pixel activity
+  alone misses it. After a few full-frame passes the face is followed in a window around where it
+  was (a few times cheaper), with a full-frame pass now and then to catch a change of layout.
+- *activity*: how often each pixel changes between samples (a camera without a face, a cursor).
 - *edges*: how often each pixel sits on a strong edge. Text on slides is dense, high-contrast edges.
-- the mean picture, whose border colour is the page background of a composed recording (Zoom,
-  Teams, OBS), against which the slide and camera panels stand out as rectangles.
+- the mean picture: the panels of a composed recording (Zoom, Teams, OBS) are static rectangles,
+  so their borders stay crisp in it while what moves inside a camera panel blurs away.
 
-The camera region is the panel (or, without a page background, the bounding box) where activity
-is high and which is at least face-sized; the screen region is the still, text-rich panel.
+Then, in that order: black bars (letterbox, pillarbox) are trimmed; the camera panel is the
+rectangle around the speaker's face bounded by straight panel edges in the mean picture (or, with
+no face, the old activity rule); the screen is the rest of the picture (beside the camera, or all
+of it under a picture-in-picture thumbnail), narrowed to the slide when the slide sits on a page
+of its own colour. Each box has a confidence; so has the whole layout.
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,6 +57,10 @@ class LayoutResult:
     slide_changes: list[float] = field(default_factory=list)  # seconds
     samples: int = 0  # frames analysed
     interval: float = 2.0
+    # The speaker's face where it was seen: (seconds, x, y, w, h) in source pixels.
+    faces: list[tuple[float, int, int, int, int]] = field(default_factory=list)
+    face_rate: float = 0.0  # share of the face-searched samples in which the face was found
+    source: str = "detected"  # or "corrected" (the owner set the boxes on the job page)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -60,7 +73,36 @@ class LayoutResult:
             "slide_changes": [round(time, 2) for time in self.slide_changes],
             "samples": self.samples,
             "interval": self.interval,
+            "faces": [[round(face[0], 2), *face[1:]] for face in self.faces],
+            "face_rate": round(self.face_rate, 3),
+            "source": self.source,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LayoutResult:
+        def region(item: Any) -> Region | None:
+            if not item or not item.get("box"):
+                return None
+            x, y, w, h = (int(value) for value in item["box"])
+            return Region((x, y, w, h), float(item.get("confidence", 1.0)))
+
+        return cls(
+            kind=str(data.get("kind", "screen")),
+            width=int(data.get("width", 0)),
+            height=int(data.get("height", 0)),
+            screen=region(data.get("screen")),
+            camera=region(data.get("camera")),
+            confidence=float(data.get("confidence", 0.0)),
+            slide_changes=[float(t) for t in data.get("slide_changes", [])],
+            samples=int(data.get("samples", 0)),
+            interval=float(data.get("interval", 2.0)),
+            faces=[
+                (float(t), int(x), int(y), int(w), int(h))
+                for t, x, y, w, h in data.get("faces", [])
+            ],
+            face_rate=float(data.get("face_rate", 0.0)),
+            source=str(data.get("source", "detected")),
+        )
 
 
 # Tuned on 320-pixel-wide greyscale samples (area-averaged, which already halves sensor noise).
@@ -70,6 +112,14 @@ _ACTIVE = 0.12  # fraction of sample pairs in which a (smoothed) pixel changes: 
 _MIN_CAMERA_AREA = 0.015  # of the frame: roughly a face in a small webcam thumbnail
 _MIN_SCREEN_AREA = 0.08
 _SLIDE_CHANGE_LEVEL = 24  # grey levels: a slide pixel that really changed, not compression noise
+_BAR_LEVEL = 24  # grey level under which a uniform, still border line is a letterbox bar
+_FACE_WIDTH = 640  # faces are searched at this width: a webcam thumbnail's face is ~25 px there
+_FACE_MIN_RATE = 0.3  # share of searched samples with the face: fewer is a false detection
+_FULL_SEARCHES = 3  # full-frame face searches at the start, then one in every _REFRESH samples
+_REFRESH = 8
+_LINE_SUPPORT = 0.6
+# Without a face, a camera must keep changing between samples (slide changes left out).
+_STEADY = 0.25  # share of a side's length along which the mean picture has a straight edge
 
 
 def detect_layout(
@@ -89,18 +139,36 @@ def detect_layout(
     if not info.has_video or not info.width or not info.height:
         raise MediaError("This file has no video track to analyse.")
     width, height = info.width, info.height
+    # Faces are searched at up to twice the statistics' width; the statistics see a 2x2 average.
     aw = min(analysis_width, width) // 2 * 2
     ah = max(2, round(aw * height / width / 2) * 2)
+    fw, fh = (aw * 2, ah * 2) if width >= 2 * aw else (aw, ah)
+    factor = fw // aw
 
     stats = _Accumulator(ah, aw)
-    for frame in _sample_frames(Path(video), interval, aw, ah, timeout):
-        stats.add(frame)
+    faces = _FaceTracker(fw, fh)
+    for index, frame in enumerate(_sample_frames(Path(video), interval, fw, fh, timeout)):
+        faces.add(index * interval, frame)
+        small = frame if factor == 1 else frame.reshape(ah, 2, aw, 2).mean(axis=(1, 3))
+        stats.add(small.astype(np.uint8))
     if stats.count < 2:
         raise MediaError("The video is too short to analyse its layout.")
 
     activity, edges, mean = stats.maps()
-    camera = _find_camera(activity, mean, edges)
-    screen = _find_screen(activity, edges, stats.text(), mean, camera)
+    text = stats.text()
+    content = _content_area(mean, activity)
+    face_track, face_rate = faces.main_track()
+    camera: tuple[tuple[int, int, int, int], float] | None = None
+    if face_track:
+        camera = _camera_around_face(
+            mean, stats.change_rate(), content, face_track, face_rate, factor
+        )
+    else:
+        camera = _find_camera(stats.steady_activity(), mean, edges, level=_STEADY)
+    screen = _find_screen(activity, edges, text, mean, camera, content)
+    if camera is not None and screen is None and face_track:
+        # Nothing but the speaker: the whole picture is the camera (a talking head).
+        camera = (content, camera[1])
     scale_x, scale_y = width / aw, height / ah
     camera_region = screen_region = None
     if camera is not None:
@@ -117,11 +185,12 @@ def detect_layout(
     regions = [region.confidence for region in (screen_region, camera_region) if region]
     # Nothing found at all means a still picture without text: most likely a static camera shot.
     confidence = float(np.mean(regions)) if regions else 0.2
-    confidence *= min(1.0, stats.count / 10)  # a handful of samples is weak evidence
+    confidence *= min(1.0, stats.count / 6)  # a handful of samples is weak evidence
 
     changes: list[float] = []
     if screen is not None:
         changes = _slide_changes(stats, screen[0], camera, interval, slide_change_fraction)
+    sx, sy = width / fw, height / fh
     return LayoutResult(
         kind=kind,
         width=width,
@@ -132,7 +201,77 @@ def detect_layout(
         slide_changes=changes,
         samples=stats.count,
         interval=interval,
+        faces=[
+            (t, round(x * sx), round(y * sy), round(w * sx), round(h * sy))
+            for t, (x, y, w, h) in face_track
+        ],
+        face_rate=face_rate,
     )
+
+
+@cache
+def _cascade() -> Any:
+    import cv2
+
+    cv2.setNumThreads(1)  # a worker shares the machine; a second thread bought little here
+    return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+
+
+def find_faces(gray: np.ndarray, min_size: int = 24) -> list[tuple[int, int, int, int]]:
+    """Frontal faces in a greyscale picture, (x, y, w, h), biggest first."""
+    found = _cascade().detectMultiScale(
+        gray, scaleFactor=1.15, minNeighbors=5, minSize=(min_size, min_size)
+    )
+    boxes = [tuple(int(v) for v in box) for box in found] if len(found) else []
+    return sorted(boxes, key=lambda b: -b[2] * b[3])  # type: ignore[return-value]
+
+
+class _FaceTracker:
+    """Faces in the samples: full-frame searches at first and now and then, else a search in a
+    window around the face last seen, which costs a fraction of a full one."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self.searched = 0
+        self.seen: list[tuple[float, tuple[int, int, int, int]]] = []
+        self.index = 0
+
+    def add(self, time: float, frame: np.ndarray) -> None:
+        index, self.index = self.index, self.index + 1
+        last = self.seen[-1][1] if self.seen else None
+        if index < _FULL_SEARCHES or index % _REFRESH == 0 or last is None:
+            if index >= _FULL_SEARCHES and last is None and index % 2:
+                return  # no face yet: every other sample is enough to find one appearing
+            boxes = find_faces(frame)
+        else:
+            x, y, w, h = last
+            pad = 2 * max(w, h)
+            x0, y0 = max(0, x - pad), max(0, y - pad)
+            x1, y1 = min(self.width, x + w + pad), min(self.height, y + h + pad)
+            boxes = [
+                (bx + x0, by + y0, bw, bh)
+                for bx, by, bw, bh in find_faces(frame[y0:y1, x0:x1], max(24, w // 2))
+            ]
+        self.searched += 1
+        if boxes:
+            self.seen.append((time, boxes[0]))
+
+    def main_track(self) -> tuple[list[tuple[float, tuple[int, int, int, int]]], float]:
+        """The detections of the face seen most often (others are false alarms or a guest)."""
+        if not self.seen or not self.searched:
+            return [], 0.0
+        centres = np.array([(x + w / 2, y + h / 2, w) for _, (x, y, w, h) in self.seen])
+        best: list[int] = []
+        for cx, cy, size in centres:
+            near = np.flatnonzero(
+                np.hypot(centres[:, 0] - cx, centres[:, 1] - cy) < 1.5 * max(size, 1)
+            )
+            if len(near) > len(best):
+                best = near.tolist()
+        rate = len(best) / self.searched
+        if rate < _FACE_MIN_RATE or len(best) < 2:
+            return [], rate
+        return [self.seen[i] for i in best], rate
 
 
 def _sample_frames(
@@ -178,11 +317,15 @@ class _Accumulator:
         self.previous: np.ndarray | None = None
         # Half-resolution copies: 14 kB a sample at the default size, 26 MB for an hour.
         self.thumbnails: list[np.ndarray] = []
+        # Each pair's changed pixels, bit-packed (7 kB a pair), and the share that changed.
+        self.pairs: list[tuple[np.ndarray, float]] = []
 
     def add(self, frame: np.ndarray) -> None:
         signed = frame.astype(np.int16)
         if self.previous is not None:
-            self.changed += np.abs(signed - self.previous) > _CHANGE_LEVEL
+            changed = np.abs(signed - self.previous) > _CHANGE_LEVEL
+            self.changed += changed
+            self.pairs.append((np.packbits(changed), float(changed.mean())))
         gradient = np.zeros_like(signed)
         gradient[:, :-1] = np.abs(np.diff(signed, axis=1))
         gradient[:-1, :] = np.maximum(gradient[:-1, :], np.abs(np.diff(signed, axis=0)))
@@ -197,6 +340,22 @@ class _Accumulator:
     def maps(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         activity = _box_blur(self.changed / max(1, self.count - 1), 2)
         return activity, self.edges / self.count, self.total / self.count
+
+    def steady_activity(self) -> np.ndarray:
+        """Activity without the pairs where much more changed at once than usual (a slide
+        change), so that a short recording's slide titles do not look like a moving camera."""
+        if not self.pairs:
+            return _box_blur(self.changed.astype(np.float64), 2)
+        usual = float(np.median([fraction for _, fraction in self.pairs]))
+        kept = [bits for bits, fraction in self.pairs if fraction <= 3 * usual + 0.01]
+        total = np.zeros(self.changed.size, dtype=np.uint32)
+        for bits in kept:
+            total += np.unpackbits(bits, count=self.changed.size)
+        rate = total.reshape(self.changed.shape) / max(1, len(kept))
+        return _box_blur(rate, 2)
+
+    def change_rate(self) -> np.ndarray:
+        return self.changed / max(1, self.count - 1)
 
     def text(self) -> np.ndarray:
         """Where text-like edges were seen: an edge pixel in two samples or more, dense nearby.
@@ -300,9 +459,9 @@ def _panels(mean: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, int] | Non
 
 
 def _find_camera(
-    activity: np.ndarray, mean: np.ndarray, edges: np.ndarray
+    activity: np.ndarray, mean: np.ndarray, edges: np.ndarray, level: float = _ACTIVE
 ) -> tuple[tuple[int, int, int, int], float] | None:
-    active = activity > _ACTIVE
+    active = activity > level
     area = active.size
     labels, count = _components(active)
     if count == 0:
@@ -331,10 +490,114 @@ def _find_camera(
     inside = activity[y0:y1, x0:x1]
     outside_mask = np.ones_like(active)
     outside_mask[y0:y1, x0:x1] = False
-    fill = float(np.mean(inside > _ACTIVE))
+    fill = float(np.mean(inside > level))
     leak = float(np.mean(active[outside_mask])) if outside_mask.any() else 0.0
     confidence = max(0.0, min(1.0, 0.3 + 0.7 * fill - leak))
     return box, confidence
+
+
+def _content_area(mean: np.ndarray, activity: np.ndarray) -> tuple[int, int, int, int]:
+    """x0, y0, x1, y1 of the picture inside black letterbox or pillarbox bars, if any."""
+    h, w = mean.shape
+
+    def bar(line: np.ndarray, moving: np.ndarray) -> bool:
+        return bool(line.max() < _BAR_LEVEL and moving.max() < _ACTIVE / 2)
+
+    x0, y0, x1, y1 = 0, 0, w, h
+    while x0 < w * 0.4 and bar(mean[:, x0], activity[:, x0]):
+        x0 += 1
+    while x1 > w * 0.6 and bar(mean[:, x1 - 1], activity[:, x1 - 1]):
+        x1 -= 1
+    while y0 < h * 0.4 and bar(mean[y0, x0:x1], activity[y0, x0:x1]):
+        y0 += 1
+    while y1 > h * 0.6 and bar(mean[y1 - 1, x0:x1], activity[y1 - 1, x0:x1]):
+        y1 -= 1
+    return x0, y0, x1, y1
+
+
+def _camera_around_face(
+    mean: np.ndarray,
+    changes: np.ndarray,
+    content: tuple[int, int, int, int],
+    track: list[tuple[float, tuple[int, int, int, int]]],
+    rate: float,
+    factor: int,
+) -> tuple[tuple[int, int, int, int], float]:
+    """The panel around the speaker's face: the nearest straight edges of the mean picture on
+    each side (a panel border stays crisp there, a moving picture inside it blurs), or the edge
+    of the picture where there is none. Boxes here are x0, y0, x1, y1 at statistics resolution."""
+    boxes = np.array([box for _, box in track], dtype=np.float64) / factor
+    # Everywhere the face went, so that the panel holds all of it.
+    fx0, fy0 = boxes[:, 0].min(), boxes[:, 1].min()
+    fx1, fy1 = (boxes[:, 0] + boxes[:, 2]).max(), (boxes[:, 1] + boxes[:, 3]).max()
+    size = float(np.median(boxes[:, 2]))
+    # Scans start inside the face (a detector's box may reach a little past the panel's border).
+    centres_x, centres_y = boxes[:, 0] + boxes[:, 2] / 2, boxes[:, 1] + boxes[:, 3] / 2
+    sx0, sx1 = int(centres_x.min() - size / 4), int(np.ceil(centres_x.max() + size / 4))
+    sy0, sy1 = int(centres_y.min() - size / 4), int(np.ceil(centres_y.max() + size / 4))
+    cx0, cy0, cx1, cy1 = content
+    gx = _borders(mean, changes, axis=1)
+    gy = _borders(mean, changes, axis=0)
+    # Until a side's border is found, the face with a margin stands in for it in the spans.
+    guess = (
+        max(cx0, int(fx0 - size)),
+        max(cy0, int(fy0 - size)),
+        min(cx1, int(fx1 + size)),
+        min(cy1, int(fy1 + 2 * size)),
+    )
+    left, top, right, bottom = guess
+    found = [False] * 4
+    for _ in range(3):  # each side's span depends on the others; three rounds settle it
+        span = slice(top, max(top + 1, bottom))
+        found[0], x = _edge(gx[span], range(sx0, cx0, -1), cx0, after=True)
+        left = x if found[0] else guess[0]
+        found[1], x = _edge(gx[span], range(sx1, cx1 - 1), cx1, after=True)
+        right = x if found[1] else guess[2]
+        span = slice(left, max(left + 1, right))
+        found[2], y = _edge(gy[:, span].T, range(sy0, cy0, -1), cy0, after=True)
+        top = y if found[2] else guess[1]
+        found[3], y = _edge(gy[:, span].T, range(sy1, cy1 - 1), cy1, after=True)
+        bottom = y if found[3] else guess[3]
+    # A side without a border runs to the edge of the picture.
+    left, right = (left if found[0] else cx0), (right if found[1] else cx1)
+    top, bottom = (top if found[2] else cy0), (bottom if found[3] else cy1)
+    box = (left, top, right, bottom)
+    # A side at the edge of the picture is as good as a panel border.
+    sides = [found[0] or left == cx0, found[1] or right == cx1]
+    sides += [found[2] or top == cy0, found[3] or bottom == cy1]
+    confidence = 0.5 * min(1.0, rate / 0.7) + 0.5 * (sum(sides) / 4)
+    return box, round(confidence, 3)
+
+
+def _borders(mean: np.ndarray, changes: np.ndarray, axis: int) -> np.ndarray:
+    """Where a panel border may run between neighbouring pixels along ``axis``: a step in the
+    mean picture or in how often pixels change (a still slide beside a moving camera), with a
+    smooth strip on at least one side (slide or page background; a picture's inner edges have
+    texture on both)."""
+    step = (np.abs(np.diff(mean, axis=axis)) > 12) | (np.abs(np.diff(changes, axis=axis)) > 0.35)
+    smooth = np.abs(np.diff(mean, axis=axis)) < 4
+    n = smooth.shape[axis]
+    # smooth_before[i]: the 3 steps before step i are smooth; smooth_after[i]: the 3 after.
+    before = np.ones_like(smooth)
+    after = np.ones_like(smooth)
+    for k in range(1, 4):
+        before &= np.roll(smooth, k, axis=axis)
+        after &= np.roll(smooth, -k, axis=axis)
+    index = np.arange(n)
+    edge_shape = [1, 1]
+    edge_shape[axis] = n
+    before &= (index >= 3).reshape(edge_shape)
+    after &= (index < n - 3).reshape(edge_shape)
+    return step & (before | after)
+
+
+def _edge(grid: np.ndarray, positions: range, default: int, *, after: bool) -> tuple[bool, int]:
+    """The first position along ``positions`` where ``grid``'s column is an edge along most of
+    the span (a straight panel border), as a box coordinate; else ``default``."""
+    for position in positions:
+        if 0 <= position < grid.shape[1] and np.mean(grid[:, position]) >= _LINE_SUPPORT:
+            return True, position + 1 if after else position
+    return False, default
 
 
 def _find_screen(
@@ -343,38 +606,27 @@ def _find_screen(
     text: np.ndarray,
     mean: np.ndarray,
     camera: tuple[tuple[int, int, int, int], float] | None,
+    content: tuple[int, int, int, int] | None = None,
 ) -> tuple[tuple[int, int, int, int], float] | None:
     h, w = activity.shape
+    content = content or (0, 0, w, h)
     still = activity < _ACTIVE / 2
     camera_mask = np.zeros((h, w), dtype=bool)
     if camera is not None:
         x0, y0, x1, y1 = camera[0]
         camera_mask[y0:y1, x0:x1] = True
-    if not np.any(text & still & ~camera_mask):
-        return None
-
-    panels = _panels(mean, edges)
-    box = None
-    if panels is not None:
-        labels, count = panels
-        best, best_area = 0, 0
-        for label in range(1, count + 1):
-            region = labels == label
-            size = int(region.sum())
-            if size < _MIN_SCREEN_AREA * region.size:
-                continue
-            overlap_camera = np.mean(camera_mask[region]) if camera is not None else 0.0
-            has_text = np.mean(text[region]) > 0.05
-            if overlap_camera < 0.5 and has_text and size > best_area:
-                best, best_area = label, size
-        if best:
-            box = _bbox(labels == best)
-    if box is None:
-        # No page background: the screen fills the frame (a plain screen recording), or shares
-        # it with a camera picture on one side.
-        box = _largest_side(w, h, camera[0]) if camera is not None else (0, 0, w, h)
+    # The screen is the picture beside the camera, or all of it under a small thumbnail.
+    box = content if camera is None else _largest_side(content, camera[0])
     if _area(box) < _MIN_SCREEN_AREA * w * h:
         return None
+    x0, y0, x1, y1 = box
+    slide_text = text & still & ~camera_mask
+    inside = slide_text[y0:y1, x0:x1]
+    if np.mean(inside) < 0.004:
+        return None
+    narrowed = _slide_on_page(mean, slide_text, camera_mask, box)
+    if narrowed is not None:
+        box = narrowed
     x0, y0, x1, y1 = box
     region_still = float(np.mean(still[y0:y1, x0:x1] | camera_mask[y0:y1, x0:x1]))
     region_text = float(np.mean(text[y0:y1, x0:x1]))
@@ -382,13 +634,52 @@ def _find_screen(
     return box, confidence
 
 
-def _largest_side(w: int, h: int, camera: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    """The biggest rectangle of the frame beside the camera box (left, right, above or below)."""
+def _slide_on_page(
+    mean: np.ndarray,
+    text: np.ndarray,
+    camera_mask: np.ndarray,
+    box: tuple[int, int, int, int],
+) -> tuple[int, int, int, int] | None:
+    """The slide's own rectangle when it sits on a page of another colour inside ``box`` (a
+    composed recording), holding the text; None when the slide fills the box."""
+    x0, y0, x1, y1 = box
+    part = mean[y0:y1, x0:x1]
+    ring = np.concatenate([part[0], part[-1], part[:, 0], part[:, -1]])
+    level = float(np.median(ring))
+    if np.mean(np.abs(ring - level) < 10) < 0.7:
+        return None
+    foreground = (np.abs(part - level) > 14) & ~camera_mask[y0:y1, x0:x1]
+    inner = _bbox(foreground)
+    if inner is None:
+        return None
+    ix0, iy0, ix1, iy1 = inner
+    if _area(inner) < _MIN_SCREEN_AREA * mean.size or _area(inner) > 0.97 * _area(box):
+        return None
+    if np.mean(foreground[iy0:iy1, ix0:ix1]) < 0.85:
+        return None  # text and shapes on the page: the page is the slide
+    words = text[y0:y1, x0:x1]
+    # The slide's own border is an edge too, blurred a few pixels out into the page.
+    halo = words[max(0, iy0 - 6) : iy1 + 6, max(0, ix0 - 6) : ix1 + 6]
+    if halo.sum() < 0.8 * words.sum():
+        return None  # a coloured bar, not the slide: most of the text lies outside it
+    return x0 + ix0, y0 + iy0, x0 + ix1, y0 + iy1
+
+
+def _largest_side(
+    content: tuple[int, int, int, int], camera: tuple[int, int, int, int]
+) -> tuple[int, int, int, int]:
+    """The biggest rectangle of the picture beside the camera box (left, right, above or below)."""
+    cx0, cy0, cx1, cy1 = content
     x0, y0, x1, y1 = camera
-    sides = [(0, 0, x0, h), (x1, 0, w, h), (0, 0, w, y0), (0, y1, w, h)]
-    # A camera thumbnail over the slides (picture-in-picture) leaves the whole frame as screen.
-    if _area(camera) < 0.12 * w * h:
-        return (0, 0, w, h)
+    # A camera thumbnail over the slides (picture-in-picture) leaves the whole picture as screen.
+    if _area(camera) < 0.12 * _area(content):
+        return content
+    sides = [
+        (cx0, cy0, max(cx0, x0), cy1),
+        (min(cx1, x1), cy0, cx1, cy1),
+        (cx0, cy0, cx1, max(cy0, y0)),
+        (cx0, min(cy1, y1), cx1, cy1),
+    ]
     return max(sides, key=_area)
 
 
