@@ -10,6 +10,13 @@ the whole passage at once (dynamic programming), so a cue that has to end early 
 stop if there is one nearby, else after a comma or at a pause, rather than wherever it happened to
 fill up. Two lines are balanced, with the line break after punctuation when that costs little
 balance.
+
+Fast speech leaves too little time between one cue's first word and the next's to read it at 20
+characters a second. Then the timing borrows: a cue may come up to ``LEAD`` seconds before its
+first word (into the silence or the slack of the cue before) and the next may wait up to ``LAG``
+seconds after its own, the small drift subtitlers accept rather than cues that cannot be read.
+A cue never holds two speakers; with ``speaker_label`` (SRT has no voices) the cue where someone
+starts speaking opens with their label, counted in its length like any word.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import math
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 MAX_LINE = 42
@@ -26,6 +33,9 @@ MAX_LINES = 2
 MIN_DURATION = 1.0
 MAX_DURATION = 7.0
 MAX_CPS = 20.0
+# How far a cue may move off its first word to leave time for reading (see above).
+LEAD = 0.5
+LAG = 0.4
 
 # A pause this long inside a cue would leave text on screen over silence.
 _LONG_PAUSE = 1.0
@@ -57,6 +67,7 @@ class _Token:
     end: float
     segment: int
     speaker: str | None
+    label: bool = False  # a speaker's label, not a spoken word
 
 
 def build_cues(
@@ -67,28 +78,46 @@ def build_cues(
     min_duration: float = MIN_DURATION,
     max_duration: float = MAX_DURATION,
     max_cps: float = MAX_CPS,
+    speaker_label: Callable[[str], str] | None = None,
 ) -> list[Cue]:
     """Cues for ``segments``: objects or dicts with start, end, text and words.
 
     ``words`` is a list of objects or dicts with start, end and word (faster-whisper's shape: the
     word with its leading space). A segment without words is split into words at spaces, timed in
     proportion to their length across the segment. A segment may carry a ``speaker``; a cue never
-    holds two speakers.
+    holds two speakers. ``speaker_label(speaker)``, when given, is the text that opens the cue
+    where a speaker starts (say "Lecturer:").
     """
     if max_lines not in (1, 2):
         raise ValueError("max_lines must be 1 or 2.")
     tokens = _tokens(segments, max_line)
+    if speaker_label is not None:
+        tokens = _with_labels(tokens, speaker_label, max_line)
     if not tokens:
         return []
     spans = _best_spans(tokens, max_line, max_lines, min_duration, max_duration, max_cps)
-    cues: list[Cue] = []
-    for index, (i, j) in enumerate(spans):
-        start = tokens[i].start
-        next_start = tokens[spans[index + 1][0]].start if index + 1 < len(spans) else math.inf
-        chars = _length(tokens, i, j)
-        end = _display_end(tokens, i, j, chars, next_start, min_duration, max_duration, max_cps)
-        cues.append(Cue(start, end, _lines(tokens, i, j, max_line), tokens[i].speaker))
+    times = _display_times(tokens, spans, min_duration, max_duration, max_cps)
+    cues = [
+        Cue(start, end, _lines(tokens, i, j, max_line), tokens[i].speaker)
+        for (i, j), (start, end) in zip(spans, times, strict=True)
+    ]
     return _finish(cues)
+
+
+def _with_labels(
+    tokens: list[_Token], speaker_label: Callable[[str], str], max_line: int
+) -> list[_Token]:
+    """``tokens`` with the speaker's label before the first word of every turn."""
+    out: list[_Token] = []
+    for index, token in enumerate(tokens):
+        if token.speaker and (not index or tokens[index - 1].speaker != token.speaker):
+            text = " ".join(str(speaker_label(token.speaker)).split())
+            for piece, space, _, _ in _split_long(text, True, token.start, token.start, max_line):
+                out.append(_Token(piece, space, token.start, token.start, token.segment,
+                                  token.speaker, label=True))  # fmt: skip
+            token = replace(token, space=True)  # "Name: word", even in unspaced scripts
+        out.append(token)
+    return out
 
 
 def _get(item: Any, name: str, default: Any = None) -> Any:
@@ -224,25 +253,44 @@ def _silent_lead_in(token: _Token) -> float:
     return max(token.end - token.start - speaking, 0.0)
 
 
-def _display_end(
+def _display_times(
     tokens: Sequence[_Token],
-    i: int,
-    j: int,
-    chars: int,
-    next_start: float,
+    spans: Sequence[tuple[int, int]],
     min_duration: float,
     max_duration: float,
     max_cps: float,
-) -> float:
-    """When the cue tokens[i:j] leaves the screen.
+) -> list[tuple[float, float]]:
+    """When each cue comes up and leaves the screen.
 
-    After its last word, and long enough to be read and to be noticed, but never after the next cue
-    starts nor longer than the maximum.
+    A cue comes up with its first word and stays after its last until it has been on long enough
+    to be read (``max_cps``) and noticed (``min_duration``), never longer than the maximum and never
+    past the next cue's start. Where that leaves a cue too little time, it comes up earlier (by at
+    most ``LEAD``, never before the cue before has gone) and pushes the next cue later (by at most
+    ``LAG``). A backward pass first finds how late each cue may start and still leave every cue
+    after it its time, so a cue comes up early only when the ones after it need that.
     """
-    start = tokens[i].start
-    spoken_end = max(t.end for t in tokens[i:j])
-    wanted = max(spoken_end, start + min_duration, start + chars / max_cps)
-    return min(wanted, next_start, start + max_duration)
+    firsts = [tokens[i].start for i, _ in spans]
+    spoken = [max(t.end for t in tokens[i:j]) for i, j in spans]
+    needs = [
+        min(max(min_duration, _length(tokens, i, j) / max_cps), max_duration) for i, j in spans
+    ]
+    latest = [0.0] * len(spans)
+    limit = math.inf
+    for k in range(len(spans) - 1, -1, -1):
+        latest[k] = min(firsts[k] + LAG, limit)
+        limit = latest[k] - needs[k]
+    times: list[tuple[float, float]] = []
+    previous_end = -math.inf
+    for k in range(len(spans)):
+        start = max(min(firsts[k], latest[k]), firsts[k] - LEAD, previous_end, 0.0)
+        start = min(start, max(firsts[k] + LAG, previous_end))
+        end = min(max(spoken[k], start + needs[k]), start + max_duration)
+        if k + 1 < len(spans):
+            # The next cue may wait for this one, but only so long.
+            end = min(end, max(firsts[k + 1] + LAG, start))
+        times.append((start, end))
+        previous_end = end
+    return times
 
 
 def _best_spans(
@@ -286,7 +334,7 @@ def _best_spans(
         for j in range(i + 1, n + 1):
             token = tokens[j - 1]
             if j - 1 > i:
-                if token.speaker != tokens[i].speaker:
+                if token.speaker != tokens[i].speaker or token.label:
                     break
                 if token.start - tokens[j - 2].end >= _LONG_PAUSE:
                     pauses += 1
@@ -303,6 +351,8 @@ def _best_spans(
             spoken_end = max(spoken_end, token.end)
             if spoken_end - start > max_duration and j - i > 1:
                 break
+            if token.label:
+                continue  # a label opens a cue; it never ends one
             chars = span_chars(i, j)
             next_start = tokens[j].start if j < n else math.inf
             end = min(
@@ -378,7 +428,7 @@ def _lines(tokens: Sequence[_Token], i: int, j: int, max_line: int) -> list[str]
     best: tuple[float, int] | None = None
     for split in range(i + 1, j):
         first, second = _length(tokens, i, split), _length(tokens, split, j)
-        if max(first, second) > max_line:
+        if max(first, second) > max_line or tokens[split - 1].label:
             continue
         score = abs(first - second)
         # Syntax first, balance second: a sentence end or a comma is where a reader pauses.
