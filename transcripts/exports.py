@@ -39,21 +39,15 @@ def _speaker(label: Any, names: Mapping[str, str] | None) -> str:
     return str((names or {}).get(label) or label)
 
 
-def _speaker_runs(segment: Any) -> list[tuple[str, str]]:
-    """(speaker label, text) parts of a segment: one, unless its words have their own speakers."""
-    text = str(_get(segment, "text", "")).strip()
-    words = _get(segment, "words", None) or []
-    if not any(_get(w, "speaker", None) for w in words):
-        return [(str(_get(segment, "speaker", "") or ""), text)]
-    runs: list[tuple[str, str]] = []
-    for w in words:
-        speaker = str(_get(w, "speaker", "") or _get(segment, "speaker", "") or "")
-        word = str(_get(w, "word", ""))
-        if runs and runs[-1][0] == speaker:
-            runs[-1] = (speaker, runs[-1][1] + word)
-        else:
-            runs.append((speaker, word))
-    return [(speaker, part.strip()) for speaker, part in runs if part.strip()]
+def _turns(segments: Iterable[Any]) -> list[dict[str, Any]]:
+    """Segments cut wherever their words' speaker changes (``transcripts.speakers``).
+
+    The diarize stage stores segments cut this way already; older transcripts, and segments
+    handed in by other code, get the very same cut here, so every format shows the same turns.
+    """
+    from transcripts.speakers import turns
+
+    return turns(segments)
 
 
 def to_txt(
@@ -63,15 +57,17 @@ def to_txt(
     speaker_names: Mapping[str, str] | None = None,
 ) -> str:
     lines = []
-    for segment in segments:
+    previous = ""
+    for segment in _turns(segments):
         text = str(_get(segment, "text", "")).strip()
         if not text:
             continue
         stamp = f"[{_timestamp(_get(segment, 'start', 0))}] " if timestamps else ""
-        for speaker, part in _speaker_runs(segment):
-            # "Lecturer: text" when the transcript knows who speaks.
-            who = f"{_speaker(speaker, speaker_names)}: " if speaker else ""
-            lines.append(f"{stamp}{who}{part}")
+        speaker = str(_get(segment, "speaker", "") or "")
+        # "Lecturer: text" where the transcript knows who speaks, once per turn.
+        who = f"{_speaker(speaker, speaker_names)}: " if speaker and speaker != previous else ""
+        previous = speaker
+        lines.append(f"{stamp}{who}{text}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -80,8 +76,12 @@ def _subtitle_file(
 ) -> pysubs2.SSAFile:
     from transcripts.subtitles import build_cues
 
+    def label(speaker: str) -> str:
+        # SRT has no voices: the cue where someone starts speaking opens with "Name:".
+        return f"{_speaker(speaker, speaker_names)}:"
+
     subs = pysubs2.SSAFile()
-    for cue in build_cues(list(segments)):
+    for cue in build_cues(_turns(segments), speaker_label=None if voices else label):
         event = pysubs2.SSAEvent(start=round(cue.start * 1000), end=round(cue.end * 1000))
         text = cue.text
         if voices and cue.speaker:
@@ -93,8 +93,8 @@ def _subtitle_file(
     return subs
 
 
-def to_srt(segments: Iterable[Any]) -> str:
-    return _subtitle_file(segments).to_string("srt")
+def to_srt(segments: Iterable[Any], *, speaker_names: Mapping[str, str] | None = None) -> str:
+    return _subtitle_file(segments, speaker_names=speaker_names).to_string("srt")
 
 
 def to_vtt(segments: Iterable[Any], *, speaker_names: Mapping[str, str] | None = None) -> str:
@@ -103,6 +103,7 @@ def to_vtt(segments: Iterable[Any], *, speaker_names: Mapping[str, str] | None =
 
 def segment_dict(segment: Any, speaker_names: Mapping[str, str] | None = None) -> dict[str, Any]:
     words = _get(segment, "words", None) or []
+    speaker = _get(segment, "speaker", None)
     data = {
         "start": round(float(_get(segment, "start", 0)), 3),
         "end": round(float(_get(segment, "end", 0)), 3),
@@ -112,16 +113,16 @@ def segment_dict(segment: Any, speaker_names: Mapping[str, str] | None = None) -
                 "start": round(float(_get(w, "start", 0)), 3),
                 "end": round(float(_get(w, "end", 0)), 3),
                 "word": str(_get(w, "word", "")),
+                # Every word says who spoke it, as the segment does.
                 **(
-                    {"speaker": _speaker(_get(w, "speaker"), speaker_names)}
-                    if _get(w, "speaker", None)
+                    {"speaker": _speaker(_get(w, "speaker") or speaker, speaker_names)}
+                    if _get(w, "speaker", None) or speaker
                     else {}
                 ),
             }
             for w in words
         ],
     }
-    speaker = _get(segment, "speaker", None)
     if speaker:
         data["speaker"] = _speaker(speaker, speaker_names)
     return data
@@ -142,7 +143,7 @@ def to_json(
         "duration": round(float(duration), 3),
         "backend": backend,
         "model": model,
-        "segments": [segment_dict(segment, speaker_names) for segment in segments],
+        "segments": [segment_dict(segment, speaker_names) for segment in _turns(segments)],
     }
     if extra:
         document.update(extra)
@@ -155,7 +156,7 @@ def render(
     if fmt == "txt":
         return to_txt(segments, speaker_names=speaker_names)
     if fmt == "srt":
-        return to_srt(segments)
+        return to_srt(segments, speaker_names=speaker_names)
     if fmt == "vtt":
         return to_vtt(segments, speaker_names=speaker_names)
     if fmt == "json":

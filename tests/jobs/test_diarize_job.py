@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from django.urls import reverse
 
 from jobs.models import Job
+from jobs.pipeline import job_audio_path
+from jobs.stages.diarize import diarize_job
 from jobs.tasks import run_job
 from tests.jobs.factories import job_from_file
 from tests.synth import conversation_speech
@@ -23,6 +27,8 @@ def test_it_labels_and_renames_speakers(client, alice, bob, tmp_path, settings):
     segments = list(job.transcript.segments.all())
     labels = {segment.speaker for segment in segments}
     assert labels == {"S1", "S2"}
+    # Every word says who spoke it, and a line holds one speaker.
+    assert all({w["speaker"] for w in s.words} == {s.speaker} for s in segments)
     client.force_login(alice)
     page = client.get(job.get_absolute_url()).content.decode()
     assert 'name="name_S1"' in page and 'name="name_S2"' in page
@@ -37,6 +43,10 @@ def test_it_labels_and_renames_speakers(client, alice, bob, tmp_path, settings):
     assert "<v Lecturer>" in vtt and "<v Student>" in vtt
     txt = client.get(reverse("jobs:export", args=[job.pk, "txt"])).content.decode()
     assert txt.startswith(("Lecturer: ", "Student: ")) and "Student: " in txt
+    named = [line.split(":")[0] for line in txt.splitlines() if line.startswith(("Lec", "Stu"))]
+    assert all(a != b for a, b in pairwise(named))  # a name once per turn
+    srt = client.get(reverse("jobs:export", args=[job.pk, "srt"])).content.decode()
+    assert "Lecturer: " in srt and "Student: " in srt  # SRT names who starts speaking
     page = client.get(job.get_absolute_url()).content.decode()
     assert '<span class="speaker">Lecturer</span>' in page
     # The API's exports follow the names too.
@@ -53,3 +63,39 @@ def test_it_labels_and_renames_speakers(client, alice, bob, tmp_path, settings):
     )
     assert client.post(reverse("jobs:speakers", args=[job.pk]), {"name_S1": "x"}).status_code == 404
     assert bob.pk
+
+
+def test_it_cuts_segments_where_the_speaker_changes(alice, tmp_path, settings):
+    """Through the real stage: a segment holding the whole conversation is cut at the turns."""
+    settings.LECTERN_MODEL = "tiny.en"
+    talk = conversation_speech(tmp_path / "talk.wav")
+    job = job_from_file(alice, talk.path, diarize=True, speakers=2)
+    assert run_job(str(job.pk)) == Job.Status.SUCCEEDED, Job.objects.get(pk=job.pk).error_detail
+    rows = list(job.transcript.segments.all())
+    words = [w for s in rows for w in s.words]
+    text = " ".join(s.text.strip() for s in rows)
+    # As a backend might have given it: one segment for everything, two voices in it.
+    first = rows[0]
+    first.text, first.end, first.speaker = text, rows[-1].end, ""
+    first.words = [{k: v for k, v in w.items() if k != "speaker"} for w in words]
+    first.save()
+    job.transcript.segments.exclude(pk=first.pk).delete()
+
+    diarized = diarize_job(job, job_audio_path(job))
+
+    cut = list(job.transcript.segments.all())
+    assert diarized.segments == len(cut) >= 4  # eight turns; the diarizer finds most
+    assert [s.index for s in cut] == list(range(len(cut)))
+    assert cut[0].pk == first.pk  # the first piece keeps the row (and its edit history)
+    assert " ".join(s.text for s in cut).split() == text.split()  # no word lost or doubled
+    assert [w["word"] for s in cut for w in s.words] == [w["word"] for w in words]
+    assert all(a.speaker != b.speaker for a, b in pairwise(cut))
+    assert all({w["speaker"] for w in s.words} == {s.speaker} for s in cut)
+    assert all(a.end <= b.start + 1e-6 for a, b in pairwise(cut))
+
+    again = diarize_job(job, job_audio_path(job))  # safe to run again: the same cut
+
+    assert again.segments == len(cut)
+    assert [(s.text, s.speaker) for s in job.transcript.segments.all()] == [
+        (s.text, s.speaker) for s in cut
+    ]

@@ -138,6 +138,9 @@ def test_it_assigns_segments_and_words_to_speakers() -> None:
     assert (second.speaker, second.words) == ("S2", ["S2", "S2", "S1"])
     assert pause.speaker in ("S1", "S2")
     labelled = with_speakers(segments, diarization)
-    assert labelled[1]["speaker"] == "S2" and labelled[1]["words"][2]["speaker"] == "S1"
-    assert "speaker" not in labelled[0]["words"][0]
-    assert "speaker" not in segments[0]  # the input is left alone
+    # Cut where the speaker changes, every word labelled (transcripts.speakers).
+    assert [(s["speaker"], s["text"]) for s in labelled[:3]] == [
+        ("S1", "Hello there."), ("S2", "Yes indeed."), ("S1", "Right.")]  # fmt: skip
+    assert (labelled[2]["start"], labelled[2]["end"]) == (9.6, 10.5)
+    assert all(w["speaker"] == s["speaker"] for s in labelled for w in s["words"])
+    assert "speaker" not in segments[0] and "speaker" not in segments[1]["words"][0]  # left alone

@@ -248,20 +248,18 @@ def assign(segments: Iterable[Any], diarization: Diarization) -> list[SpeakerAss
             w_end = max(w_start, end if w_end is None else float(w_end))
             words.append(diarization.speaker_between(w_start, w_end))
         split = len(set(words)) > 1
+        if words and not split:
+            speaker = words[0]  # the words' own speaker, not a voice heard in a pause between them
         result.append(SpeakerAssignment(speaker=speaker, words=words if split else None))
     return result
 
 
 def with_speakers(segments: Iterable[dict[str, Any]], diarization: Diarization) -> list[dict]:
-    """Copies of dict segments with ``speaker`` set, and on their words when they are split."""
-    segments = list(segments)
-    labelled = []
-    for segment, assignment in zip(segments, assign(segments, diarization), strict=True):
-        copy = {**segment, "speaker": assignment.speaker or ""}
-        if assignment.words is not None:
-            copy["words"] = [
-                {**word, "speaker": speaker or ""}
-                for word, speaker in zip(segment.get("words") or [], assignment.words, strict=True)
-            ]
-        labelled.append(copy)
-    return labelled
+    """Copies of dict segments, cut where the speaker changes, each word with its ``speaker``.
+
+    The same cut as the diarize stage stores (``transcripts.speakers``), so the CLI's exports show
+    the same turns as the page's.
+    """
+    from transcripts.speakers import speaker_pieces
+
+    return [piece for pieces in speaker_pieces(list(segments), diarization) for piece in pieces]
