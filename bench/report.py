@@ -256,6 +256,33 @@ def speakers(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def captions(data: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Captions: readability on real speech",
+        "",
+        f"`{data['command']}` — `build_cues` (the SRT/VTT exports) on the real recordings in "
+        "`../shared/media` and the ten AMI meeting excerpts (spontaneous speech, never tuned on), "
+        "transcribed by `base` (greedy, no VAD: the tests' cached transcripts). With speakers: the "
+        "AMI reference turns, cues cut at each change and opened with the speaker's label, as SRT "
+        "is written. Goals: no cue under 0.8 s unless it stands alone between pauses, ≥ 99 % of "
+        "cues at ≤ 20 characters a second, ≤ 42 characters a line, ≤ 2 lines.",
+        "",
+        "| recordings | cues | shortest | short, not alone | ≤ 20 cps | fastest | longest line "
+        "| lines |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key, name in (("all", "all, no speakers"), ("ami", "AMI, no speakers"),
+                      ("ami_speakers", "AMI, true speakers")):  # fmt: skip
+        row = data[key]
+        lines.append(
+            f"| {name} | {row['cues']} | {row['min_seconds']:.2f} s | {row['short_not_alone']} | "
+            f"**{row['within_cps_share'] * 100:.1f} %**, {_ok(row['within_cps_share'], 0.99, below=False)} "
+            f"| {row['max_cps']:.1f} cps | {row['max_line']} | {row['max_lines']} |"
+        )
+    lines.append("")
+    return lines
+
+
 WRITERS = {
     "transcription": transcription,
     "backends": backends,
@@ -264,6 +291,7 @@ WRITERS = {
     "web": web,
     "vocabulary": vocabulary,
     "speakers": speakers,
+    "captions": captions,
 }
 
 

@@ -21,7 +21,10 @@ from typing import Any
 from bench import env
 from bench.report import write_markdown
 
-SECTIONS = ("transcription", "backends", "highlights", "memory", "web", "vocabulary", "speakers")
+SECTIONS = (
+    "transcription", "backends", "highlights", "memory", "web", "vocabulary", "speakers",
+    "captions",
+)  # fmt: skip
 RESULTS = env.REPO / "bench" / "results.json"
 DOC = env.REPO / "docs" / "benchmarks.md"
 
@@ -116,6 +119,10 @@ def measure(
         return vocabulary.measure(repeats)
     if name == "speakers":
         return speakers.measure(repeats)
+    if name == "captions":
+        from bench import captions
+
+        return captions.measure()
     if name == "web":
         return web.measure(long, data_dir, repeats, 8 if args.quick else 40)
     raise ValueError(name)
