@@ -271,14 +271,15 @@ def _display_times(
     """
     firsts = [tokens[i].start for i, _ in spans]
     spoken = [max(t.end for t in tokens[i:j]) for i, j in spans]
+    # (A millisecond more, so that times rounded to milliseconds still read within the speed.)
     needs = [
-        min(max(min_duration, _length(tokens, i, j) / max_cps), max_duration) for i, j in spans
+        min(max(min_duration, _length(tokens, i, j) / max_cps + 0.001), max_duration)
+        for i, j in spans
     ]
     latest = [0.0] * len(spans)
-    limit = math.inf
     for k in range(len(spans) - 1, -1, -1):
-        latest[k] = min(firsts[k] + LAG, limit)
-        limit = latest[k] - needs[k]
+        after = latest[k + 1] - needs[k] if k + 1 < len(spans) else math.inf
+        latest[k] = min(firsts[k] + LAG, after)
     times: list[tuple[float, float]] = []
     previous_end = -math.inf
     for k in range(len(spans)):
@@ -286,8 +287,9 @@ def _display_times(
         start = min(start, max(firsts[k] + LAG, previous_end))
         end = min(max(spoken[k], start + needs[k]), start + max_duration)
         if k + 1 < len(spans):
-            # The next cue may wait for this one, but only so long.
-            end = min(end, max(firsts[k + 1] + LAG, start))
+            # The next cue may wait for this one, but only so long; and this one leaves early
+            # enough for the ones after it to have their time, as long as it keeps its own.
+            end = min(end, max(firsts[k + 1] + LAG, start), max(latest[k + 1], start + needs[k]))
         times.append((start, end))
         previous_end = end
     return times

@@ -296,3 +296,25 @@ def test_it_adds_spaces_when_words_come_without_them():
 def test_it_makes_no_cues_from_nothing():
     assert build_cues([]) == []
     assert build_cues([{"start": 0.0, "end": 1.0, "text": "  ", "words": []}]) == []
+
+
+def test_it_reads_real_speech_at_twenty_characters_a_second(real_transcripts):
+    # The licence is read fast (one stretch at 21.6 cps before cues could borrow time).
+    for name in ("jfk", "licence-en", "licence-de"):
+        for cue in build_cues(real_transcripts[name]):
+            assert len(cue.text.replace("\n", "")) / cue.duration <= 20.0, (name, cue)
+            assert cue.duration >= 1.0 - 1e-6, (name, cue)
+
+
+def test_it_borrows_time_around_a_fast_burst():
+    # 64 characters spoken in 2.5 s (26 cps), then 38 in 0.8 s (48 cps), then a pause: the cues
+    # must come up early and run late to be read at 20 cps.
+    fast = segment("Right, so the first thing we do is take the sample and weigh it.", 2.0, 4.5)
+    more = segment("Then we heat it gently until it melts.", 4.5, 5.3)
+    later = segment("Good.", 7.0, 7.4)
+
+    cues = build_cues([fast, more, later])
+
+    check_rules(cues)
+    assert cues[0].start < 2.0 and cues[0].start >= 2.0 - LEAD  # comes up before the voice
+    assert all(len(c.text.replace("\n", "")) / c.duration <= 20.0 for c in cues), cues
