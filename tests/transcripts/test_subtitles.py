@@ -108,6 +108,27 @@ def test_it_never_puts_two_speakers_in_one_cue(segments):
         position += count
 
 
+@settings(max_examples=60, deadline=None, database=None)
+@given(transcripts())
+def test_it_opens_each_turn_with_the_speakers_label(segments):
+    cues = build_cues(segments, speaker_label=lambda speaker: f"[{speaker}]")
+
+    check_rules(cues)  # the label counts in the line length and the reading speed
+    words = [(w, s["speaker"]) for s in segments for w in s["text"].split()]
+    position = 0
+    for cue in cues:
+        text = cue.text.split()
+        before = words[position - 1][1] if position else None
+        if cue.speaker and cue.speaker != before:
+            assert text[0] == f"[{cue.speaker}]", cue
+            text = text[1:]
+        assert text and all(not word.startswith("[") for word in text), cue
+        assert {speaker for _, speaker in words[position : position + len(text)]} == {cue.speaker}
+        assert [word for word, _ in words[position : position + len(text)]] == text
+        position += len(text)
+    assert position == len(words)
+
+
 # -- real transcripts --------------------------------------------------------------------------
 
 
