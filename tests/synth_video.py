@@ -3,8 +3,8 @@
 The speech is espeak-ng (through ``tests.synth.speech``): three topics, each two paragraphs with a
 short pause between them, and a longer pause between topics. The picture is 1280x720: a slide
 panel on the left whose text changes with each topic (drawn with Pillow, so no font is needed by
-ffmpeg), and a "camera" panel on the right with sensor-like noise and a face-sized blob that wanders
-about, as a webcam picture would. Every number the highlight agents should find is known exactly.
+ffmpeg), and a camera panel on the right showing a real photograph of a person (scikit-image's
+astronaut), panned and zoomed slowly as a person moves in a webcam picture. Every number the highlight agents should find is known exactly.
 """
 
 from __future__ import annotations
@@ -190,10 +190,11 @@ def _render(
     inputs = ["-f", "lavfi", "-i", f"color=c={background}:s={width}x{height}:r={fps}:d={duration}"]
     for slide in slides:
         inputs += ["-loop", "1", "-framerate", str(fps), "-t", f"{duration}", "-i", str(slide)]
-    inputs += ["-f", "lavfi", "-i", f"color=c=0x4a5a6a:s={cw}x{ch}:r={fps}:d={duration}"]
-    inputs += ["-f", "lavfi", "-i", f"color=c=0xd8a888:s=110x140:r={fps}:d={duration}"]
-    inputs += ["-i", str(audio)]
-    camera_input, blob_input, audio_input = len(slides) + 1, len(slides) + 2, len(slides) + 3
+    # The camera: a real photograph of a person (scikit-image's astronaut) panned and zoomed as a
+    # person shifts in a webcam picture, drawn to a video of its own and laid over the page.
+    camera_video = _camera_video(video.with_name("camera.mp4"), (cw, ch), duration, fps)
+    inputs += ["-i", str(camera_video), "-i", str(audio)]
+    camera_input, audio_input = len(slides) + 1, len(slides) + 2
 
     bounds = [0.0, *changes, duration + 1]
     graph = []
@@ -205,11 +206,7 @@ def _render(
             f"enable='between(t,{bounds[index]},{bounds[index + 1] - 0.001})'[{label}]"
         )
         previous = label
-    # Temporal noise over the whole panel, as a real sensor gives, and a wandering face-sized blob.
-    graph.append(
-        f"[{camera_input}:v][{blob_input}:v]overlay="
-        f"x='125+110*sin(2*PI*t/7)':y='130+90*sin(2*PI*t/5)',noise=alls=24:allf=t+u[cam]"
-    )
+    graph.append(f"[{camera_input}:v]null[cam]")
     graph.append(f"[{previous}][cam]overlay={cx}:{cy},format=yuv420p[v]")
     command = [
         ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs,
@@ -219,6 +216,26 @@ def _render(
         "-c:a", "aac", "-b:a", "64k", "-t", f"{duration}", str(video),
     ]  # fmt: skip
     subprocess.run(command, check=True, capture_output=True)
+
+
+def _camera_video(path: Path, size: tuple[int, int], duration: float, fps: int) -> Path:
+    photo, face = person_photo("astronaut")
+    width, height = size
+    command = [
+        ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps),
+        "-i", "-", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", str(path),
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdin is not None
+    try:
+        for index in range(math.ceil(duration * fps) + 1):
+            process.stdin.write(camera_frame(photo, face, size, index / fps).tobytes())
+    finally:
+        _, stderr = process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(stderr.decode(errors="replace")[-500:])
+    return path
 
 
 def layout_video(path: Path, kind: str, *, seconds: float = 24.0, fps: int = 4) -> Path:

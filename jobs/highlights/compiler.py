@@ -5,11 +5,14 @@ same graph for picture and sound, so removing pauses can never put them out of s
 are moved to half-way between two video frames first: ``trim`` keeps whole frames, and a cut
 between frames keeps exactly as many frames as the audio has seconds, range after range.
 
-Layouts: ``original`` keeps the 16:9 picture; ``vertical`` (9:16) stacks the slides over the
-speaker when the layout detector found both, and otherwise crops the middle (centred on the
-speaker when there is one). Captions are an ASS file written with pysubs2 and burned in by
-ffmpeg's ``ass`` filter (libass), the spoken word highlighted karaoke-style. A JPEG thumbnail
-comes out of the same run as a second output.
+Layouts: ``original`` keeps the 16:9 picture. ``vertical`` (9:16) never crops slide content
+(jobs/highlights/reframe.py plans it): the slide scaled to the full width (letterboxed) above a
+crop of the camera that follows the speaker's face; slides alone, fit to the width with the
+captions in the free space below; a face-centred 9:16 crop of a talking head; a portrait source
+as it is; and when the layout is unclear, the original 16:9 with a note saying why. Captions are
+an ASS file written with pysubs2 and burned in by ffmpeg's ``ass`` filter (libass), the spoken
+word highlighted karaoke-style, never over the slide. A JPEG thumbnail comes out of the same run
+as a second output.
 
 Why not MoviePy, the design card's tool: measured on these machines it rendered a 30 s vertical
 split with captions 8.3x slower than this one graph, and cut off the bottom of ``TextClip``
@@ -31,6 +34,7 @@ from typing import Any
 
 import pysubs2
 
+from jobs.highlights.reframe import CaptionZone, plan_picture, to_output
 from jobs.highlights.text import TimedWord, ends_sentence, timed_words
 from jobs.media import MediaError, ffmpeg_exe, probe
 
@@ -39,6 +43,9 @@ logger = logging.getLogger(__name__)
 LAYOUTS = ("original", "vertical")
 _SAFE_NAME = re.compile(r"^[\w.-]+$")
 _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts")
+# DejaVu Sans Bold ships with Lectern (its licence beside it), so that a slim container without
+# fonts-dejavu-core still gets captions rather than silently empty ones.
+_SHIPPED_FONTS = Path(__file__).resolve().parent / "fonts"
 
 
 @dataclass
@@ -48,10 +55,15 @@ class RenderedClip:
     subtitles: Path  # the ASS file that was burned in, kept for re-renders and downloads
     duration: float  # seconds, of the written file
     layout: str  # "original" or "vertical"
-    arrangement: str  # "full", "stacked" (slides over speaker), "centre-crop" or "audio-only"
+    # "full", "stacked" (slides over speaker), "slides", "face-crop", "portrait" or "audio-only"
+    arrangement: str
     width: int
     height: int
     ranges: list[tuple[float, float]]  # the source ranges actually cut, after frame snapping
+    note: str = ""  # why the clip is not what was asked (a 16:9 clip for a vertical request)
+    slide: tuple[int, int, int, int] | None = None  # where the slide is in the clip (x, y, w, h)
+    speaker: tuple[int, int, int, int] | None = None  # where the speaker panel is in the clip
+    captioned: bool = True  # False when captions were asked for but no font could draw them
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -64,6 +76,10 @@ class RenderedClip:
             "width": self.width,
             "height": self.height,
             "ranges": [[round(a, 3), round(b, 3)] for a, b in self.ranges],
+            "note": self.note,
+            "slide": list(self.slide) if self.slide else None,
+            "speaker": list(self.speaker) if self.speaker else None,
+            "captioned": self.captioned,
         }
 
 
@@ -109,19 +125,22 @@ def render_clip(
     duration = sum(b - a for a, b in ranges)
 
     width, height = _output_size(layout, size, info.height)
-    arrangement, picture = _picture_chain(layout, regions, info, width, height)
+    plan = plan_picture(layout, regions, info, width, height, ranges)
+    width, height = plan.width, plan.height
 
     subtitles = output.with_suffix(".ass")
     words = timed_words(segments)
-    _write_captions(subtitles, words, ranges, width, height, layout, arrangement)
+    _write_captions(subtitles, words, ranges, width, height, layout, plan.captions)
+    font = _font_dir()
+    captioned = captions and (font is not None or _fontconfig_has_fonts())
 
     partial_video = output.with_name(output.stem + ".partial.mp4")
     thumbnail = output.with_suffix(".jpg")
     partial_thumbnail = output.with_name(output.stem + ".partial.jpg")
     graph = _filtergraph(
         relative,
-        picture,
-        subtitles if captions else None,
+        plan.chain,
+        subtitles if captioned else None,
         has_video=info.has_video,
         fps=fps,
         size=(width, height),
@@ -164,10 +183,14 @@ def render_clip(
         subtitles=subtitles,
         duration=probe(output).duration,
         layout=layout,
-        arrangement=arrangement,
+        arrangement=plan.arrangement,
         width=width,
         height=height,
         ranges=ranges,
+        note=plan.note,
+        slide=plan.slide,
+        speaker=plan.speaker,
+        captioned=captioned or not captions,
     )
 
 
@@ -221,75 +244,6 @@ def _output_size(
 
 def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
-
-
-def _box(regions: Any, name: str) -> tuple[int, int, int, int] | None:
-    """A region's [x, y, w, h] from a ``LayoutResult`` or its dict, if it was found."""
-    region = _field(regions, name) if regions is not None else None
-    box = _field(region, "box") if region is not None else None
-    if not box:
-        return None
-    x, y, w, h = (int(value) for value in box)
-    return x, y, w, h
-
-
-def _picture_chain(
-    layout: str, regions: Any, info: Any, width: int, height: int
-) -> tuple[str, str]:
-    """(arrangement, filter chain from [vc] to [vfinal]) for the chosen layout."""
-    if not info.has_video:
-        return "audio-only", ""
-    src_w, src_h = info.width, info.height
-    if layout == "original":
-        chain = (
-            f"[vc]scale={width}:{height}:force_original_aspect_ratio=decrease,"
-            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1[vfinal]"
-        )
-        return "full", chain
-
-    screen, camera = _box(regions, "screen"), _box(regions, "camera")
-    if screen and camera:
-        sx, sy, sw, sh = screen
-        top_h = min(_even(width * sh / sw), _even(height * 0.5))
-        top_w = min(width, _even(top_h * sw / sh))
-        bottom_h = height - top_h
-        cx, cy, cw, ch = _crop_to_aspect(camera, width / bottom_h, src_w, src_h)
-        chain = (
-            "[vc]split=2[vs][vk];"
-            f"[vs]crop={sw}:{sh}:{sx}:{sy},scale={top_w}:{top_h},"
-            f"pad={width}:{top_h}:(ow-iw)/2:0:color=black[top];"
-            f"[vk]crop={cw}:{ch}:{cx}:{cy},scale={width}:{bottom_h}[bottom];"
-            "[top][bottom]vstack=inputs=2,setsar=1[vfinal]"
-        )
-        return "stacked", chain
-    centre = camera or (0, 0, src_w, src_h)
-    cx, cy, cw, ch = _crop_to_aspect(
-        (0, 0, src_w, src_h), width / height, src_w, src_h, centre=centre
-    )
-    chain = f"[vc]crop={cw}:{ch}:{cx}:{cy},scale={width}:{height},setsar=1[vfinal]"
-    return "centre-crop", chain
-
-
-def _crop_to_aspect(
-    box: tuple[int, int, int, int],
-    aspect: float,
-    src_w: int,
-    src_h: int,
-    *,
-    centre: tuple[int, int, int, int] | None = None,
-) -> tuple[int, int, int, int]:
-    """The largest part of ``box`` with ``aspect`` (w/h), centred on ``centre`` where it fits."""
-    x, y, w, h = box
-    if w / h > aspect:
-        cw, ch = _even(h * aspect), _even(h)
-    else:
-        cw, ch = _even(w), _even(w / aspect)
-    cw, ch = min(cw, src_w // 2 * 2), min(ch, src_h // 2 * 2)
-    mx, my, mw, mh = centre or box
-    middle_x, middle_y = mx + mw / 2, my + mh / 2
-    left = int(min(max(x, middle_x - cw / 2), x + w - cw))
-    top = int(min(max(y, middle_y - ch / 2), y + h - ch))
-    return max(0, left), max(0, top), cw, ch
 
 
 def _filtergraph(
@@ -350,31 +304,40 @@ def _filter_name(path: Path) -> str:
 @cache
 def _font_dir() -> str | None:
     """A folder with DejaVu Sans for libass, when fontconfig might not find one by itself."""
-    for folder in _FONT_DIRS:
+    for folder in (*_FONT_DIRS, str(_SHIPPED_FONTS)):
         path = Path(folder)
         has_font = (path / "DejaVuSans-Bold.ttf").exists() or (path / "DejaVuSans.ttf").exists()
         if has_font and re.match(r"^[\w/.-]+$", folder):
             return folder
     # Once per process: the bundled ffmpeg's libass then relies on fontconfig, and where that finds
-    # no font either (a slim container) the captions come out empty.
+    # no font either (a slim container) the captions come out empty; RenderedClip.captioned says so.
     logger.warning(
-        "DejaVu Sans not found in %s: burned-in captions rely on fontconfig and may be empty "
-        "(install fonts-dejavu-core)",
+        "DejaVu Sans not found in %s nor in %s: burned-in captions rely on fontconfig and may be "
+        "empty (install fonts-dejavu-core)",
         ", ".join(_FONT_DIRS),
+        _SHIPPED_FONTS,
     )
     return None
 
 
-def _to_output(time: float, ranges: Sequence[tuple[float, float]]) -> float:
-    """Where source time ``time`` lands in the clip; inside a cut, at the next range's start."""
-    position = 0.0
-    for a, b in ranges:
-        if time < a:
-            return position
-        if time <= b:
-            return position + time - a
-        position += b - a
-    return position
+@cache
+def _fontconfig_has_fonts() -> bool:
+    """Whether fontconfig knows any font at all (libass falls back to it without a fonts dir)."""
+    import shutil
+
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    try:
+        listed = subprocess.run([fc_list], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return bool(listed.stdout.strip())
+
+
+def caption_font_missing() -> bool:
+    """True where burned-in captions would come out empty: no DejaVu and no font at all."""
+    return _font_dir() is None and not _fontconfig_has_fonts()
 
 
 def _write_captions(
@@ -384,9 +347,10 @@ def _write_captions(
     width: int,
     height: int,
     layout: str,
-    arrangement: str,
+    zone: CaptionZone,
 ) -> None:
-    """Captions as a styled ASS file: a few words at a time, the spoken word highlighted."""
+    """Captions as a styled ASS file: a few words at a time, the spoken word highlighted, inside
+    ``zone`` (rows of the picture that hold no slide), two lines at most."""
     total = sum(b - a for a, b in ranges)
     start, end = ranges[0][0], ranges[-1][1]
     inside = [
@@ -397,7 +361,10 @@ def _write_captions(
         and any(word.end > a and word.start < b for a, b in ranges)
     ]
     font_size = round(min(width, height) * 0.06)
-    max_chars = 22 if layout == "vertical" else 38
+    # Two lines with their outline must fit in the zone (line height is about 1.25 em).
+    room = zone.bottom - zone.top - zone.margin
+    font_size = max(8, min(font_size, int(room / 2.6)))
+    max_chars = 22 if width < height else 38
 
     subs = pysubs2.SSAFile()
     subs.info["PlayResX"] = str(width)
@@ -416,10 +383,12 @@ def _write_captions(
         borderstyle=1,
         outline=max(2, font_size // 14),
         shadow=1,
-        alignment=pysubs2.Alignment.BOTTOM_CENTER,
+        alignment=pysubs2.Alignment.TOP_CENTER
+        if zone.top_aligned
+        else pysubs2.Alignment.BOTTOM_CENTER,
         marginl=round(width * 0.05),
         marginr=round(width * 0.05),
-        marginv=round(height * (0.12 if arrangement == "stacked" else 0.07)),
+        marginv=zone.top + zone.margin if zone.top_aligned else height - zone.bottom + zone.margin,
     )
 
     lines: list[list[TimedWord]] = []
@@ -427,23 +396,23 @@ def _write_captions(
         line = lines[-1] if lines else None
         if line is not None:
             length = sum(len(w.text) + 1 for w in line) + len(word.text)
-            gap = _to_output(word.start, ranges) - _to_output(line[-1].end, ranges)
-            span = _to_output(word.end, ranges) - _to_output(line[0].start, ranges)
+            gap = to_output(word.start, ranges) - to_output(line[-1].end, ranges)
+            span = to_output(word.end, ranges) - to_output(line[0].start, ranges)
             if not (length > max_chars or gap > 0.7 or span > 3.5 or ends_sentence(line[-1].text)):
                 line.append(word)
                 continue
         lines.append([word])
 
     for index, line in enumerate(lines):
-        begin = _to_output(max(line[0].start, start), ranges)
-        finish = _to_output(min(line[-1].end, end), ranges)
+        begin = to_output(max(line[0].start, start), ranges)
+        finish = to_output(min(line[-1].end, end), ranges)
         following = (
-            _to_output(lines[index + 1][0].start, ranges) if index + 1 < len(lines) else total
+            to_output(lines[index + 1][0].start, ranges) if index + 1 < len(lines) else total
         )
         finish = min(max(finish + 0.3, begin + 0.5), following, total)
         # Each word's karaoke time runs to the next word's start, so the highlight keeps pace.
-        times = [_to_output(max(word.start, start), ranges) for word in line]
-        times.append(_to_output(min(line[-1].end, end), ranges))
+        times = [to_output(max(word.start, start), ranges) for word in line]
+        times.append(to_output(min(line[-1].end, end), ranges))
         text = [
             f"{{\\k{max(1, round((times[i + 1] - times[i]) * 100))}}}{_ass_escape(word.text)}"
             for i, word in enumerate(line)

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from jobs.highlights.compiler import RenderedClip, render_clip
-from jobs.highlights.layout import LayoutResult
+from jobs.highlights.layout import LayoutResult, find_faces
 from jobs.highlights.selection import SelectionResult
 from jobs.media import ffmpeg_exe
 from tests.synth_video import SynthLecture
@@ -137,15 +137,16 @@ def test_it_stacks_the_slides_over_the_speaker_for_vertical_clips(
     frame = frame_at(vertical.video, 1.0, (720, 1280))
     # Top: the white slide (800x600 scaled to 720 wide is 540 high, below its blue title bar).
     assert frame[150:500, 40:680].mean() > 200
-    # Bottom: the grey-blue camera picture, with its noise.
-    bottom = frame[700:1000, 0:720]
-    assert 50 < bottom.mean() < 160
+    # Bottom: the camera picture, cropped around the speaker's face, which is in it.
+    bottom = frame[540:1280, 0:720]
     assert bottom.std() > 8
+    assert vertical.speaker == (0, 540, 720, 740)
+    assert find_faces(bottom.astype(np.uint8).mean(axis=2).astype(np.uint8))
     with Image.open(vertical.thumbnail) as image:
         assert image.size == (640, 1138)
 
 
-def test_it_crops_the_middle_without_a_slide_and_camera_layout(
+def test_it_keeps_the_16_9_picture_with_a_note_when_no_layout_is_known(
     tmp_path: Path,
     lecture: SynthLecture,
     selection: SelectionResult,
@@ -157,8 +158,10 @@ def test_it_crops_the_middle_without_a_slide_and_camera_layout(
         lecture.video, short, transcript, tmp_path / "crop.mp4", layout="vertical",
         size=(360, 640), captions=False,
     )  # fmt: skip
-    assert output.arrangement == "centre-crop"
-    assert (output.width, output.height) == (360, 640)
+    # A crop would risk cutting the slides: the whole picture, and the user is told why.
+    assert output.arrangement == "full"
+    assert (output.width, output.height) == (640, 360)
+    assert "16:9" in output.note
     assert abs(output.duration - 4.0) <= 0.25
 
 
@@ -180,10 +183,25 @@ def test_it_refuses_an_unknown_layout(tmp_path: Path, lecture: SynthLecture) -> 
         render_clip(lecture.video, {"ranges": [(0, 5)]}, [], tmp_path / "x.mp4", layout="square")
 
 
-def test_it_warns_when_no_caption_font_is_installed(monkeypatch, caplog, tmp_path) -> None:
+def test_it_falls_back_to_the_font_lectern_ships(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, lecture: SynthLecture
+) -> None:
     import jobs.highlights.compiler as compiler
 
     monkeypatch.setattr(compiler, "_FONT_DIRS", (str(tmp_path / "fonts"),))
+    compiler._font_dir.cache_clear()
+    try:
+        assert compiler._font_dir() == str(compiler._SHIPPED_FONTS)
+        assert not compiler.caption_font_missing()
+    finally:
+        compiler._font_dir.cache_clear()
+
+
+def test_it_warns_when_no_caption_font_is_found_at_all(monkeypatch, caplog, tmp_path) -> None:
+    import jobs.highlights.compiler as compiler
+
+    monkeypatch.setattr(compiler, "_FONT_DIRS", (str(tmp_path / "fonts"),))
+    monkeypatch.setattr(compiler, "_SHIPPED_FONTS", tmp_path / "shipped")
     compiler._font_dir.cache_clear()
     try:
         with caplog.at_level("WARNING", logger="jobs.highlights.compiler"):
