@@ -66,6 +66,10 @@ def copy_transcript(source: Job, job: Job) -> Transcript:
         language_probability=original.language_probability,
         duration=original.duration,
         text=original.text,
+        languages=original.languages,
+        speech_seconds=original.speech_seconds,
+        missing_speech=original.missing_speech,
+        removed_segments=original.removed_segments,
     )
     Segment.objects.bulk_create(
         [
@@ -76,6 +80,7 @@ def copy_transcript(source: Job, job: Job) -> Transcript:
                 end=segment.end,
                 text=segment.text,
                 avg_logprob=segment.avg_logprob,
+                language=segment.language,
                 words=segment.words,
             )
             for segment in original.segments.all()

@@ -328,7 +328,7 @@ def _run_stages(job: Job, progress: Progress) -> None:
         transcribed = _transcribe(job, extracted.audio, extracted.duration, progress, terms)
         progress.stage(Job.Stage.STORE)
         result = transcribed.result
-        store(job, result)
+        store(job, result, transcribed.check)
         ran = {
             "backend": result.backend,
             "model_name": result.model,

@@ -126,4 +126,17 @@ def transcript_export(job: Job, fmt: str) -> str:
         backend=job.backend,
         model=job.model_name,
         speaker_names=job.speaker_names or None,
+        # JSON carries what the speech check found, so that API users see it as the page does.
+        **(
+            {
+                "extra": {
+                    "languages": transcript.languages,
+                    "speech_seconds": transcript.speech_seconds,
+                    "missing_speech": transcript.missing_speech,
+                    "removed_segments": transcript.removed_segments,
+                }
+            }
+            if fmt == "json"
+            else {}
+        ),
     )

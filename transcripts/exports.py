@@ -125,6 +125,8 @@ def segment_dict(segment: Any, speaker_names: Mapping[str, str] | None = None) -
     }
     if speaker:
         data["speaker"] = _speaker(speaker, speaker_names)
+    if _get(segment, "language", None):
+        data["language"] = _get(segment, "language")
     return data
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from jobs.models import Job
 from transcripts.backends.base import TranscriptionResult
 from transcripts.models import Segment, Transcript
+from transcripts.speech import SpeechCheck
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class Stored:
     segments: int
 
 
-def store(job: Job, result: TranscriptionResult) -> Stored:
+def store(job: Job, result: TranscriptionResult, check: SpeechCheck | None = None) -> Stored:
     with transaction.atomic():
         Transcript.objects.filter(job=job).delete()
         transcript = Transcript.objects.create(
@@ -26,6 +27,10 @@ def store(job: Job, result: TranscriptionResult) -> Stored:
             language_probability=result.language_probability,
             duration=result.duration,
             text=result.text,
+            languages=result.languages,
+            speech_seconds=check.speech_seconds if check else None,
+            missing_speech=[list(span) for span in check.missing] if check else [],
+            removed_segments=[removed.to_dict() for removed in check.removed] if check else [],
         )
         Segment.objects.bulk_create(
             [
@@ -36,6 +41,7 @@ def store(job: Job, result: TranscriptionResult) -> Stored:
                     end=segment.end,
                     text=segment.text,
                     avg_logprob=segment.avg_logprob,
+                    language=segment.language or result.language or "",
                     words=[
                         {
                             "start": w.start,

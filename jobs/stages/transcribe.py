@@ -7,13 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transcripts import backends
+from transcripts import backends, speech
 from transcripts.backends.base import SegmentResult, TranscribeOptions, TranscriptionResult
 
 
 @dataclass
 class Transcribed:
     result: TranscriptionResult
+    check: speech.SpeechCheck
     fallbacks: list[str] = field(default_factory=list)
     seconds: float = 0.0  # wall time of the successful backend call and any failed ones
 
@@ -33,7 +34,12 @@ def transcribe(
     on_progress: Callable[[float], None] | None = None,
     on_fallback: Callable[[str, str], None] | None = None,
 ) -> Transcribed:
-    """Transcribe ``audio``; ``on_progress`` gets the fraction done (last segment end / duration)."""
+    """Transcribe ``audio``; ``on_progress`` gets the fraction done (last segment end / duration).
+
+    Whatever the backend, the result is checked against the audio: lines Whisper invented or
+    repeated in a loop are taken out (and listed in ``check.removed``), and the speech no line
+    covers is listed in ``check.missing``, so that nothing is lost without the user being told.
+    """
 
     def on_segment(segment: SegmentResult) -> None:
         if on_progress is not None and duration > 0:
@@ -43,8 +49,11 @@ def transcribe(
     outcome = backends.transcribe(
         audio, options, forced=backend, on_segment=on_segment, on_fallback=on_fallback
     )
+    result = outcome.result
+    result.segments, check = speech.check(audio, result.segments)
     return Transcribed(
-        result=outcome.result,
+        result=result,
+        check=check,
         fallbacks=outcome.fallbacks,
         seconds=time.perf_counter() - started,
     )

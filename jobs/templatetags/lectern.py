@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import get_language_info
+
+from transcripts.speech import clock
 
 register = template.Library()
 
@@ -10,10 +13,19 @@ def timecode(seconds: float | None) -> str:
     """Seconds as m:ss, or h:mm:ss past an hour."""
     if seconds is None:
         return "—"
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return clock(max(0.0, seconds))
+
+
+@register.filter
+def language_label(code: str | None) -> str:
+    """A language code as its English name ("de" → "German"); codes Django does not know
+    (Whisper knows about a hundred languages) stay as they are, upper-cased."""
+    if not code:
+        return "unknown"
+    try:
+        return get_language_info(code)["name"]
+    except KeyError:
+        return code.upper()
 
 
 @register.filter

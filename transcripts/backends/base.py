@@ -28,6 +28,8 @@ class SegmentResult:
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
     words: list[Word] = field(default_factory=list)
+    # The language this stretch was decoded in, where the backend knows it per stretch.
+    language: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -41,6 +43,18 @@ class TranscriptionResult:
     backend: str
     model: str
     language_probability: float | None = None
+
+    @property
+    def languages(self) -> dict[str, float]:
+        """Seconds of transcript per language, most first; the whole under ``language`` when
+        the backend did not tell languages apart."""
+        seconds: dict[str, float] = {}
+        for segment in self.segments:
+            code = segment.language or self.language
+            if code:
+                seconds[code] = seconds.get(code, 0.0) + max(0.0, segment.end - segment.start)
+        ordered = sorted(seconds.items(), key=lambda item: -item[1])
+        return {code: round(value, 2) for code, value in ordered}
 
     @property
     def text(self) -> str:

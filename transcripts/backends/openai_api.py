@@ -137,6 +137,9 @@ class OpenAIBackend:
                 for segment in chunk_segments:
                     if not segment.text:
                         continue
+                    # Each request detects its own language, so a lecture that changes language
+                    # between chunks keeps both.
+                    segment.language = options.language or language or None
                     if not options.word_timestamps:
                         segment.words = []
                     segments.append(segment)

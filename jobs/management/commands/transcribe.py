@@ -107,6 +107,8 @@ class Command(BaseCommand):
         result = transcribed.result
         for line in transcribed.fallbacks:
             self.stderr.write(f"fell back: {line}")
+        for line in transcribed.check.warnings():
+            self.stderr.write(f"warning: {line}")
         text = exports.render(
             str(options["format"]),
             segments,
