@@ -24,6 +24,7 @@ class JobAdmin(admin.ModelAdmin):
         "media_size", "has_video", "duration", "status", "stage", "progress", "error",
         "error_detail", "note", "attempts", "created_at", "started_at", "finished_at",
         "heartbeat_at", "worker", "backend", "model_name", "fallbacks", "realtime_factor",
+        "layout_display",
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["id", "owner", "title", "status", "stage", "progress", "note"]}),
@@ -32,8 +33,36 @@ class JobAdmin(admin.ModelAdmin):
         ("Options", {"fields": ["language", "task", "requested_backend"]}),
         ("Run", {"fields": ["backend", "model_name", "fallbacks", "realtime_factor", "attempts",
                             "worker", "created_at", "started_at", "finished_at", "heartbeat_at"]}),
+        ("Layout", {"fields": ["layout_display"]}),
         ("Failure", {"fields": ["error", "error_detail"], "classes": ["collapse"]}),
     ]  # fmt: skip
+
+    @admin.display(description="Layout")
+    def layout_display(self, job: Job) -> str:
+        """The video's layout as the clips use it, and the detector's own where it was corrected."""
+        from jobs.highlights.layout import LayoutResult
+
+        analysis = job.analysis or {}
+
+        def describe(data: dict | None) -> str:
+            if not data:
+                return "none"
+            layout = LayoutResult.from_dict(data)
+            boxes = [
+                f"{name} {list(region.box)} ({region.confidence:.2f})"
+                for name, region in (("slides", layout.screen), ("camera", layout.camera))
+                if region
+            ]
+            faces = f", face in {layout.face_rate:.0%} of samples" if layout.faces else ""
+            return (
+                f"{layout.source}: {layout.kind}, confidence {layout.confidence:.2f}; "
+                f"{'; '.join(boxes) or 'no boxes'}{faces}"
+            )
+
+        text = describe(analysis.get("layout"))
+        if analysis.get("layout_detected"):
+            text += f" — was {describe(analysis['layout_detected'])}"
+        return text
 
     @admin.display(description="Duration", ordering="duration")
     def duration_display(self, job: Job) -> str:

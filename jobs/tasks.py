@@ -24,6 +24,14 @@ def rerender_clips(job_id: str, indexes: list[int]) -> int:
         return pipeline.rerender_clips(job_id, indexes)
 
 
+def rerender_layout(job_id: str) -> int:
+    """Every clip again, after the owner corrected the layout on the job page."""
+    from jobs import layout_check
+
+    with job_context(job_id):
+        return layout_check.rerender_layout(job_id)
+
+
 def announce_job(job_id: str) -> None:
     """Email and webhook for a job that ended without a worker run (reused from the cache)."""
     from jobs.models import Job

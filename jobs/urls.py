@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jobs import account_views, views
+from jobs import account_views, layout_views, views
 
 app_name = "jobs"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/transcript.<str:fmt>", views.job_export, name="export"),
     path("jobs/<uuid:job_id>/chapters.txt", views.job_chapters, name="chapters"),
     path("jobs/<uuid:job_id>/speakers/", views.job_speakers, name="speakers"),
+    path("jobs/<uuid:job_id>/layout/", layout_views.job_layout, name="layout"),
     path("jobs/<uuid:job_id>/clips/<int:index>.<str:kind>", views.clip_file, name="clip-file"),
     path("jobs/<uuid:job_id>/slides/<int:index>.jpg", views.slide_image, name="slide-image"),
     path("jobs/<uuid:job_id>/poster.jpg", views.job_poster, name="poster"),

@@ -1,0 +1,160 @@
+"""The layout check on the job page: the detected boxes, the owner's correction, the re-render."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from jobs.highlights.compiler import render_clip
+from jobs.highlights.layout import detect_layout
+from jobs.media import probe
+from jobs.models import Clip, Job
+from jobs.tasks import rerender_layout
+from tests.synth_video import LAYOUT_CORPUS, layout_variant
+from transcripts.models import Segment, Transcript
+
+pytestmark = pytest.mark.django_db
+
+WORDS = [
+    "the",
+    "key",
+    "point",
+    "is",
+    "that",
+    "light",
+    "is",
+    "captured",
+    "by",
+    "chlorophyll",
+    "in",
+    "the",
+    "leaf",
+]
+
+
+@pytest.fixture(scope="module")
+def split_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import dataclasses
+
+    spec = next(spec for spec in LAYOUT_CORPUS if spec.name == "split-abutting")
+    small = dataclasses.replace(spec, size=(640, 360), fps=10, seconds=12.0)
+    return layout_variant(tmp_path_factory.mktemp("layout-job"), small).video
+
+
+def make_job(owner, video: Path, *, confidence: float | None = None) -> Job:
+    """A finished video job as the pipeline leaves it: layout, transcript, one rendered clip."""
+    job = Job.objects.create(
+        owner=owner, status=Job.Status.SUCCEEDED, stage=Job.Stage.DONE, has_video=True,
+        original_name="lecture.mp4", duration=12.0,
+    )  # fmt: skip
+    folder = Path(settings.MEDIA_ROOT) / job.media_dir()
+    folder.mkdir(parents=True)
+    shutil.copy(video, folder / "lecture.mp4")
+    job.media.name = f"{job.media_dir()}/lecture.mp4"
+    layout = detect_layout(folder / "lecture.mp4").to_dict()
+    if confidence is not None:
+        layout["confidence"] = confidence
+    job.analysis = {"layout": layout}
+    job.save()
+    transcript = Transcript.objects.create(job=job, language="en", duration=12.0)
+    Segment.objects.create(
+        transcript=transcript, index=0, start=0.3, end=7.5, text=" ".join(WORDS),
+        words=[{"start": 0.3 + 0.5 * i, "end": 0.7 + 0.5 * i, "word": w} for i, w in enumerate(WORDS)],
+    )  # fmt: skip
+    output = folder / "clips" / "clip-01.mp4"
+    rendered = render_clip(
+        folder / "lecture.mp4", {"ranges": [(0.5, 4.5)]}, list(transcript.segments.all()),
+        output, layout="vertical", regions=layout, size=(360, 640),
+    )  # fmt: skip
+    Clip.objects.create(
+        job=job, index=0, start=0.5, end=4.5, duration=rendered.duration, ranges=[[0.5, 4.5]],
+        title="Light", layout=rendered.arrangement,
+        file=f"{job.media_dir()}/clips/clip-01.mp4", thumbnail=f"{job.media_dir()}/clips/clip-01.jpg",
+    )  # fmt: skip
+    return job
+
+
+def test_it_shows_the_detected_boxes_over_a_frame(client, alice, split_video) -> None:
+    job = make_job(alice, split_video)
+    client.force_login(alice)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert 'id="layout-check"' in page
+    assert "slides and camera" in page
+    layout = job.analysis["layout"]
+    x, y, w, h = layout["screen"]["box"]
+    assert f'<rect x="{x}" y="{y}" width="{w}" height="{h}"' in page
+    assert f"Camera {layout['camera']['confidence']:.2f}" in page
+    assert Clip.objects.get(job=job).layout == "stacked"
+
+
+def test_it_says_why_clips_kept_16_9_when_the_layout_is_unclear(client, alice, split_video):
+    job = make_job(alice, split_video, confidence=0.3)
+    assert Clip.objects.get(job=job).layout == "full"
+    client.force_login(alice)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "The layout is unclear (confidence 0.30)" in page
+    assert "1 clip kept the 16:9 picture" in page
+    assert '<details class="layout-correct" open>' in page
+
+
+def test_it_corrects_the_layout_and_renders_the_clips_again(
+    client, alice, bob, split_video, django_capture_on_commit_callbacks
+) -> None:
+    from django_q.models import OrmQ
+
+    job = make_job(alice, split_video)
+    clip_file = Path(Clip.objects.get(job=job).file.path)
+    url = reverse("jobs:layout", args=[job.pk])
+
+    client.force_login(bob)
+    assert client.post(url, {"preset": "slides-only"}).status_code == 404
+
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"preset": "slides-only"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "Rendering the clips again for this layout: 0 of 1" in response.content.decode()
+    assert OrmQ.objects.count() == 1  # queued for a worker
+    job.refresh_from_db()
+    assert job.analysis["layout"]["source"] == "corrected"
+    assert job.analysis["layout"]["screen"]["box"] == [0, 0, 640, 360]
+    assert job.analysis["layout"]["camera"] is None
+    assert job.analysis["layout_detected"]["source"] == "detected"
+
+    # The worker's part, then the page's poll: done, so the page reloads to show the clips.
+    assert rerender_layout(str(job.pk)) == 1
+    clip = Clip.objects.get(job=job)
+    assert clip.layout == "slides"
+    assert (probe(clip_file).width, probe(clip_file).height) == (720, 1280)
+    poll = client.get(url + "?poll=1", headers={"HX-Request": "true"})
+    assert poll["HX-Refresh"] == "true"
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Set by you" in page and "The clips were rendered again" in page
+
+
+def test_it_takes_the_owners_own_boxes_and_refuses_boxes_outside_the_frame(
+    client, alice, split_video
+) -> None:
+    job = make_job(alice, split_video)
+    url = reverse("jobs:layout", args=[job.pk])
+    client.force_login(alice)
+    boxes = {"preset": "custom", "screen_x": 0, "screen_y": 0, "screen_w": 480, "screen_h": 360}
+    bad = client.post(url, {**boxes, "screen_w": 900}, headers={"HX-Request": "true"})
+    assert bad.status_code == 400 and "inside the 640x360 frame" in bad.content.decode()
+    camera = {"camera_x": 480, "camera_y": 0, "camera_w": 160, "camera_h": 360}
+    good = client.post(url, {**boxes, **camera})
+    assert good.status_code == 302 and good["Location"].endswith("#layout-check")
+    job.refresh_from_db()
+    assert job.analysis["layout"]["camera"]["box"] == [480, 0, 160, 360]
+    assert job.analysis["rerender"]["state"] == "queued"
+
+
+def test_it_shows_the_layout_to_staff_in_the_admin(client, staff, alice, split_video) -> None:
+    job = make_job(alice, split_video)
+    client.force_login(staff)
+    page = client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()
+    assert "detected: split, confidence" in page and "slides [" in page and "camera [" in page
