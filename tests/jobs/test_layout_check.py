@@ -13,6 +13,7 @@ from jobs.highlights.compiler import render_clip
 from jobs.highlights.layout import detect_layout
 from jobs.media import probe
 from jobs.models import Clip, Job
+from jobs.stages.poster import make_poster
 from jobs.tasks import rerender_layout
 from tests.synth_video import LAYOUT_CORPUS, layout_variant
 from transcripts.models import Segment, Transcript
@@ -59,6 +60,8 @@ def make_job(owner, video: Path, *, confidence: float | None = None) -> Job:
     if confidence is not None:
         layout["confidence"] = confidence
     job.analysis = {"layout": layout}
+    poster = make_poster(folder / "lecture.mp4", folder / "poster.jpg", duration=12.0)
+    job.poster.name = f"{job.media_dir()}/poster.jpg" if poster else ""
     job.save()
     transcript = Transcript.objects.create(job=job, language="en", duration=12.0)
     Segment.objects.create(
