@@ -21,6 +21,9 @@ from transcripts.speakers import speaker_pieces
 class Diarized:
     speakers: list[str]
     segments: int
+    # Seconds of speech too short for the diarizer to tell whose it is (Diarization.unassigned):
+    # its words carry the nearest turn's speaker, a guess the page should own up to.
+    unassigned_seconds: float = 0.0
 
 
 def diarize_job(
@@ -68,4 +71,6 @@ def diarize_job(
             rows, ["index", "start", "end", "text", "speaker", "words"], batch_size=500
         )
         Segment.objects.bulk_create(new, batch_size=500)
-    return Diarized(speakers=result.labels, segments=index)
+    return Diarized(
+        speakers=result.labels, segments=index, unassigned_seconds=result.unassigned_seconds
+    )
