@@ -101,7 +101,7 @@ def _job(request: HttpRequest, job_id: uuid.UUID) -> Job:
 # --- Schemas -------------------------------------------------------------------------------------------
 
 LanguageCode = Literal[tuple(code for code, _ in LANGUAGES)]  # type: ignore[valid-type]
-Format = Literal["txt", "srt", "vtt", "json"]
+Format = Literal["txt", "srt", "vtt", "json", "rttm"]
 
 
 class Error(Schema):
@@ -351,7 +351,7 @@ _TRANSCRIPT_RESPONSES = {
     "/jobs/{job_id}/transcript/{fmt}",
     response={200: None, **ERRORS},
     openapi_extra=_TRANSCRIPT_RESPONSES,
-    summary="Download the transcript as txt, srt, vtt or json",
+    summary="Download the transcript as txt, srt, vtt, json or rttm (speaker turns)",
     tags=["transcripts"],
 )
 def get_transcript(request: HttpRequest, job_id: uuid.UUID, fmt: Format) -> HttpResponse:

@@ -17,6 +17,8 @@ FORMATS = {
     "srt": "application/x-subrip; charset=utf-8",
     "vtt": "text/vtt; charset=utf-8",
     "json": "application/json",
+    # RTTM has no registered media type; it is plain text (see transcripts.rttm).
+    "rttm": "text/plain; charset=utf-8",
 }
 
 
@@ -163,4 +165,8 @@ def render(
         return to_vtt(segments, speaker_names=speaker_names)
     if fmt == "json":
         return to_json(segments, speaker_names=speaker_names, **meta)
+    if fmt == "rttm":
+        from transcripts.rttm import to_rttm
+
+        return to_rttm(segments, uri=str(meta.get("uri") or "audio"), speaker_names=speaker_names)
     raise ValueError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")

@@ -1,0 +1,131 @@
+"""Diarization on real meetings (AMI excerpts with reference turns) and the RTTM it writes.
+
+The excerpts are held out: nothing in transcripts.diarization was calibrated on them (see
+transcripts/diarization/cluster.py). The bounds below guard what the diarizer does today
+(docs/benchmarks.md, ``speakers``, has the figures); they are not the issue's goals, which the
+voice encoder we can ship does not reach on far-field meeting audio.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pyannote.core import Annotation, Segment, Timeline
+from pyannote.database.util import load_rttm
+from pyannote.metrics.diarization import DiarizationErrorRate
+
+from jobs.media import SAMPLE_RATE, ffmpeg_exe
+from tests.conftest import shared_media
+from transcripts.diarization import Diarization, default_encoder, diarize
+from transcripts.exports import render
+from transcripts.rttm import to_rttm
+
+EXCERPTS = [f"trn{i:02d}" for i in range(10)]
+
+
+def _samples(path: Path) -> np.ndarray:
+    raw = subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(path),
+         "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    return np.frombuffer(raw, dtype="<i2")
+
+
+@pytest.fixture(scope="module")
+def meetings() -> dict[str, Diarization]:
+    encoder = default_encoder()
+    return {
+        name: diarize(_samples(shared_media(f"ami/{name}.wav")), encoder=encoder)
+        for name in EXCERPTS
+    }
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict:
+    return load_rttm(shared_media("ami/train.rttm"))
+
+
+def test_it_writes_rttm_that_pyannote_reads_back(
+    meetings: dict[str, Diarization], tmp_path: Path
+) -> None:
+    diarization = meetings["trn00"]
+    text = to_rttm(diarization, uri="trn00")
+    lines = text.splitlines()
+    assert len(lines) == len(diarization.turns) > 0
+    for line, (start, end, label) in zip(lines, diarization.turns, strict=True):
+        fields = line.split()
+        assert len(fields) == 10
+        assert fields[:3] == ["SPEAKER", "trn00", "1"] and fields[5:7] == ["<NA>", "<NA>"]
+        assert fields[7] == label and fields[8:] == ["<NA>", "<NA>"]
+        assert float(fields[3]) == pytest.approx(start, abs=1e-3)
+        assert float(fields[4]) == pytest.approx(end - start, abs=1e-3)
+    path = tmp_path / "trn00.rttm"
+    path.write_text(text)
+    annotation = load_rttm(path)["trn00"]
+    assert sorted(annotation.labels()) == sorted(diarization.labels)
+    total = sum(end - start for start, end, _ in diarization.turns)
+    assert annotation.get_timeline().duration() == pytest.approx(total, abs=0.01)
+
+
+def test_it_keeps_the_error_rate_on_real_meetings_bounded(
+    meetings: dict[str, Diarization], reference: dict, tmp_path: Path
+) -> None:
+    # Scored as the bench scores: the RTTM Lectern writes, read back by pyannote, collar 0.25 s,
+    # overlapped speech scored. Today 39 % over the ten (68 % before the change to Silero speech
+    # detection and calibrated clustering); 18 % is the floor for any one-speaker-at-a-time output.
+    metric = DiarizationErrorRate(collar=0.25, skip_overlap=False)
+    for name, diarization in meetings.items():
+        path = tmp_path / f"{name}.rttm"
+        path.write_text(to_rttm(diarization, uri=name))
+        hypothesis = load_rttm(path).get(name)
+        if hypothesis is None:  # no speech found: an empty RTTM, every reference second missed
+            hypothesis = Annotation(uri=name)
+        metric(reference[name], hypothesis, uem=Timeline([Segment(0, 30)]))
+    assert abs(metric) <= 0.45
+
+
+def test_it_never_finds_more_speakers_than_a_meeting_has(
+    meetings: dict[str, Diarization], reference: dict
+) -> None:
+    found = {name: len(d.labels) for name, d in meetings.items()}
+    truth = {name: len(reference[name].labels()) for name in EXCERPTS}
+    assert all(found[name] <= truth[name] for name in EXCERPTS), (found, truth)
+    # Where it found speech it found a speaker: no excerpt comes back with speech but no labels.
+    for diarization in meetings.values():
+        labelled = sum(end - start for start, end, _ in diarization.turns)
+        speech = sum(end - start for start, end in diarization.speech)
+        assert labelled + diarization.unassigned_seconds == pytest.approx(speech, abs=0.05)
+        assert not diarization.speech or diarization.labels
+
+
+def test_it_lists_speech_too_short_for_a_voice_as_unassigned() -> None:
+    rng = np.random.default_rng(0)
+    jfk = _samples(shared_media("jfk.wav"))
+    # JFK's first phrase, 2 s of near silence, then a 0.2 s scrap of his voice, then silence.
+    quiet = (rng.standard_normal(2 * SAMPLE_RATE) * 20).astype(np.int16)
+    scrap = jfk[int(0.6 * SAMPLE_RATE) : int(0.8 * SAMPLE_RATE)]
+    audio = np.concatenate([jfk[: int(2.3 * SAMPLE_RATE)], quiet, scrap, quiet])
+    result = diarize(audio, speech=[(0.29, 2.27), (4.3, 4.5)])
+    assert result.labels == ["S1"]
+    assert result.unassigned == [(4.3, 4.5)]
+    assert result.unassigned_seconds == pytest.approx(0.2)
+    assert all(end <= 4.3 for _, end, _ in result.turns)
+
+
+def test_it_exports_a_jobs_speaker_runs_as_rttm() -> None:
+    segments = [
+        {"start": 0.0, "end": 3.0, "text": "Hello there. Yes.", "speaker": "S1", "words": [
+            {"start": 0.0, "end": 0.8, "word": " Hello", "speaker": "S1"},
+            {"start": 0.8, "end": 1.9, "word": " there.", "speaker": "S1"},
+            {"start": 2.2, "end": 3.0, "word": " Yes.", "speaker": "S2"}]},
+        {"start": 3.5, "end": 4.0, "text": "Hm.", "speaker": "", "words": []},
+    ]  # fmt: skip
+    text = render("rttm", segments, speaker_names={"S2": "Ada Lovelace"}, uri="my talk")
+    assert text.splitlines() == [
+        "SPEAKER my_talk 1 0.000 1.900 <NA> <NA> S1 <NA> <NA>",
+        "SPEAKER my_talk 1 2.200 0.800 <NA> <NA> Ada_Lovelace <NA> <NA>",
+    ]
