@@ -1,4 +1,11 @@
-"""Speakers: attribution accuracy on a conversation with known turns, and diarization's cost.
+"""Speakers: diarization error rate on real meetings, attribution accuracy on synthetic voices.
+
+Real meetings: the ten 30 s AMI excerpts of ../shared/media/ami (1-4 speakers, overlapping
+speech), diarized with the count estimated, written as RTTM by ``transcripts.rttm``, read back
+by pyannote.database and scored by pyannote.metrics (``DiarizationErrorRate``, collar 0.25 s,
+overlap scored) against ``train.rttm`` within ``train.uem``. They are held out: the diarizer's
+threshold was calibrated on other voices (transcripts/diarization/cluster.py).
+
 
 The conversation is tests/synth.conversation_speech: two espeak-ng voices taking turns, so every
 turn's speaker and bounds are known. Accuracy is the share of the true speech time given to the
@@ -9,6 +16,7 @@ transcribing the same audio with the app's default model, both in this process a
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from bench.env import REPO, loaded_backend
@@ -17,6 +25,125 @@ from transcripts.backends.base import TranscribeOptions
 
 COMMAND = "uv run python -m bench.run --only speakers"
 FOLDER = REPO / "var" / "bench-cache" / "conversation"
+AMI = REPO.parent / "shared" / "media" / "ami"
+STEREO = REPO.parent / "shared" / "media" / "stereo_diarization.wav"
+# Two espeak-ng voices neither the tests (tests/synth.VOICES) nor the calibration used.
+HELD_OUT_VOICES = ["en+m3", "en+f4"]
+
+
+def _mono(path: Path) -> Any:
+    import subprocess
+
+    import numpy as np
+
+    from jobs.media import SAMPLE_RATE, ffmpeg_exe
+
+    raw = subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(path),
+         "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    return np.frombuffer(raw, dtype="<i2")
+
+
+def _one_at_a_time_floor(reference: Any, uem: Any) -> Any:
+    """The best any one-speaker-at-a-time output can do: the longest reference turn at each 10 ms.
+
+    Its DER is what overlapped speech alone costs a diarizer that labels one voice at a time."""
+    from pyannote.core import Annotation, Segment
+
+    floor = Annotation(uri=reference.uri)
+    for support in uem:
+        t = support.start
+        while t < support.end:
+            active = [(s, label) for s, _, label in reference.itertracks(yield_label=True)
+                      if s.start <= t < s.end]  # fmt: skip
+            if active:
+                label = max(active, key=lambda item: item[0].duration)[1]
+                floor[Segment(t, min(t + 0.01, support.end))] = label
+            t += 0.01
+    return floor.support()
+
+
+def meetings() -> dict[str, Any]:
+    """DER and speaker count per AMI excerpt, on the RTTM Lectern writes."""
+    import tempfile
+
+    from pyannote.core import Annotation
+    from pyannote.database.util import load_rttm, load_uem
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    from transcripts.diarization import default_encoder, diarize
+    from transcripts.rttm import to_rttm
+
+    reference = load_rttm(AMI / "train.rttm")
+    uems = load_uem(AMI / "train.uem")
+    encoder = default_encoder()
+    metric = DiarizationErrorRate(collar=0.25, skip_overlap=False)
+    floor = DiarizationErrorRate(collar=0.25, skip_overlap=False)
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for uri in sorted(reference):
+            seconds, result = timed(lambda u=uri: diarize(_mono(AMI / f"{u}.wav"), encoder=encoder))
+            path = Path(folder) / f"{uri}.rttm"
+            path.write_text(to_rttm(result, uri=uri))
+            hypothesis = load_rttm(path).get(uri, Annotation(uri=uri))
+            detail = metric(reference[uri], hypothesis, uem=uems[uri], detailed=True)
+            floor(reference[uri], _one_at_a_time_floor(reference[uri], uems[uri]), uem=uems[uri])
+            rows.append(
+                {
+                    "uri": uri,
+                    "speakers": len(reference[uri].labels()),
+                    "found": len(result.labels),
+                    "der": detail["diarization error rate"],
+                    "reference_seconds": detail["total"],
+                    "missed": detail["missed detection"],
+                    "false_alarm": detail["false alarm"],
+                    "confusion": detail["confusion"],
+                    "unassigned_seconds": result.unassigned_seconds,
+                    "count_margin": result.count_margin,
+                    "seconds": seconds,
+                }
+            )
+    return {
+        "rows": rows,
+        "der": abs(metric),
+        "counts_right": sum(row["speakers"] == row["found"] for row in rows),
+        "one_at_a_time_floor": abs(floor),
+        "goal": "DER ≤ 25 % over the ten; count right on ≥ 8 of 10",
+    }
+
+
+def stereo() -> dict[str, Any]:
+    """The two-person stereo file mixed down to mono, count estimated (the truth is 2)."""
+    from transcripts.diarization import diarize
+
+    result = diarize(_mono(STEREO))
+    return {"speakers": 2, "found": len(result.labels), "count_margin": result.count_margin}
+
+
+def held_out_conversation() -> dict[str, Any]:
+    """Accuracy on a dialogue in two espeak-ng voices the tests and calibration never used."""
+    from jobs.media import read_wav
+    from tests.synth import CONVERSATION, conversation_turns, speech
+    from tests.wer import speaker_accuracy
+    from transcripts.diarization import diarize
+
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    path = FOLDER / f"held-out-{'-'.join(v.replace('+', '') for v in HELD_OUT_VOICES)}.wav"
+    talk = speech(CONVERSATION, path, pause=0.6, voices=HELD_OUT_VOICES)
+    samples, truth = read_wav(talk.path), conversation_turns(talk)
+    rows = []
+    for name, count in (("given", 2), ("estimated", None)):
+        result = diarize(samples, speakers=count)
+        rows.append(
+            {
+                "speakers": name,
+                "found": len(result.labels),
+                "accuracy": speaker_accuracy(result, truth, talk.duration),
+            }
+        )
+    return {"voices": HELD_OUT_VOICES, "audio_seconds": talk.duration, "rows": rows}
 
 
 def measure(repeats: int) -> dict[str, Any]:
@@ -47,6 +174,9 @@ def measure(repeats: int) -> dict[str, Any]:
     reference = Series(transcription)
     return {
         "command": COMMAND,
+        "ami": meetings(),
+        "stereo": stereo(),
+        "held_out": held_out_conversation(),
         "audio_seconds": talk.duration,
         "turns": len(talk.spans),
         "transcription_seconds": reference.to_dict(),
