@@ -336,6 +336,65 @@ def captions(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def layout(data: dict[str, Any]) -> list[str]:
+    def iou(value: float | None) -> str:
+        if value is None:
+            return "—"
+        return f"{value:.2f}" if value >= 0.85 else f"**{value:.2f}** ✗"
+
+    def yes(value: bool | None) -> str:
+        return "—" if value is None else ("yes" if value else "**no**")
+
+    cost = data["layout_and_reframing_vs_transcription"]
+    lines = [
+        "## Layout: panels of unseen recordings, and vertical clips that keep the slides whole",
+        "",
+        f"`{data['command']}` — the corpus of `tests/synth_video.LAYOUT_CORPUS`: composed "
+        "recordings whose camera is a real photograph of a person (scikit-image's astronaut while "
+        "tuning; faces from its Labeled Faces in the Wild subset in the held-out set), moved and "
+        "zoomed over time. Per variant: IoU of the detected boxes with the truth (goal ≥ 0.85), "
+        f"and one vertical clip ({data['clip_size'][0]}×{data['clip_size'][1]}, with a cut) read "
+        "back: Tesseract on the slide's part of three frames must find every word of the title on "
+        "screen (*title read*; *as in source* counts only the words Tesseract reads in the "
+        "source's own slide at that moment), and OpenCV's face detector must find the face inside "
+        "the speaker panel (share of frames, every 0.5 s; goal ≥ 95 %).",
+        "",
+        "| variant | set | truth | found | clip | screen IoU | camera IoU | title read | "
+        "as in source | face in panel |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in data["variants"]:
+        arrangement = ", ".join(sorted({clip["arrangement"] for clip in row["clips"]}))
+        face = "—" if row["face_rate"] is None else f"{row['face_rate'] * 100:.0f} %"
+        lines.append(
+            f"| {row['name']} ({row['size'][0]}×{row['size'][1]}, {row['fps']} fps) | "
+            f"{'held out' if row['held_out'] else 'tuning'} | {row['kind']} | "
+            f"{row['detected_kind']} ({row['confidence']:.2f}) | {arrangement} | "
+            f"{iou(row['screen_iou'])} | {iou(row['camera_iou'])} | {yes(row['legible'])} | "
+            f"{yes(row['legible_vs_source'])} | {face} |"
+        )
+    lines += ["", "| set | boxes ≥ 0.85 | lowest IoU | clips with every title word | "
+              "… of those readable in the source | lowest face share |", "|---|---|---|---|---|---|"]  # fmt: skip
+    for name in ("tuning", "held_out"):
+        s = data[name]
+        lowest = "—" if s["min_face_rate"] is None else f"{s['min_face_rate'] * 100:.0f} %"
+        lines.append(
+            f"| {name.replace('_', ' ')} | {s['boxes_meeting_goal']} of {s['boxes']} | "
+            f"{s['min_iou']:.2f} | {s['clips_legible']} of {s['variants_with_slides']} | "
+            f"{s['clips_legible_vs_source']} of {s['variants_with_slides']} | {lowest} |"
+        )
+    lines += [
+        "",
+        f"Cost, on the {data['lecture_seconds']:.0f} s lecture video of the highlights section: "
+        f"layout detection and the reframing plans of five clips took "
+        f"{_s(data['layout_and_reframing_seconds'])}, transcribing it with `{data['model']}` "
+        f"{_s(data['transcription_seconds'])}: **{fmt_ratio(cost, 3)}** (goal ≤ 0.25×), "
+        f"{_ok(cost['median'], 0.25)}.",
+        "",
+    ]
+    return lines
+
+
 WRITERS = {
     "transcription": transcription,
     "backends": backends,
@@ -345,6 +404,7 @@ WRITERS = {
     "vocabulary": vocabulary,
     "speakers": speakers,
     "captions": captions,
+    "layout": layout,
 }
 
 

@@ -23,7 +23,7 @@ from bench.report import write_markdown
 
 SECTIONS = (
     "transcription", "backends", "highlights", "memory", "web", "vocabulary", "speakers",
-    "captions",
+    "captions", "layout",
 )  # fmt: skip
 RESULTS = env.REPO / "bench" / "results.json"
 DOC = env.REPO / "docs" / "benchmarks.md"
@@ -123,6 +123,10 @@ def measure(
         from bench import captions
 
         return captions.measure()
+    if name == "layout":
+        from bench import layout
+
+        return layout.measure(repeats)
     if name == "web":
         return web.measure(long, data_dir, repeats, 8 if args.quick else 40)
     raise ValueError(name)
