@@ -6,6 +6,7 @@ Plain Python, no Django: the worker, the CLI and the benchmarks share it. Every 
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import wave
 from dataclasses import dataclass
@@ -15,6 +16,26 @@ from pathlib import Path
 import numpy as np
 
 SAMPLE_RATE = 16_000
+
+logger = logging.getLogger(__name__)
+
+# The demuxers a media file may be read with: single-file containers only. Playlists (hls, dash),
+# concat lists, image sequences and the like name other files or URLs, which ffmpeg would open on
+# the user's behalf (another user's media, any local file, an internal address).
+ALLOWED_DEMUXERS = (
+    "mov,mp4,m4a,3gp,3g2,mj2",  # ffmpeg names the QuickTime demuxer by all of these at once
+    "matroska,webm", "mp3", "wav", "w64", "ogg", "flac", "aac", "ac3", "eac3", "aiff", "caf",
+    "avi", "asf", "flv", "mpegts", "mpeg", "amr", "au", "mpc", "wv", "ape", "tta", "dts",
+    "png_pipe", "jpeg_pipe", "webp_pipe", "gif",  # a picture: read, then refused for no audio
+)  # fmt: skip
+FORMAT_WHITELIST = ",".join(ALLOWED_DEMUXERS)
+# Options for opening a user's file, for PyAV and for the ffmpeg command line alike.
+SAFE_INPUT = {"format_whitelist": FORMAT_WHITELIST, "protocol_whitelist": "file"}
+
+
+def safe_input_args() -> list[str]:
+    """ffmpeg arguments that go before ``-i <user file>``."""
+    return [arg for key, value in SAFE_INPUT.items() for arg in (f"-{key}", value)]
 
 
 class MediaError(Exception):
@@ -51,8 +72,9 @@ def probe(path: Path) -> MediaInfo:
     if size == 0:
         raise MediaError("The file is empty (0 bytes).")
     try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except (av.error.InvalidDataError, UnicodeDecodeError):
+        container = av.open(str(path), options=dict(SAFE_INPUT), metadata_errors="ignore")
+    except (av.error.InvalidDataError, av.error.ArgumentError, UnicodeDecodeError):
+        # ArgumentError: a demuxer outside ALLOWED_DEMUXERS (a playlist, a concat list).
         raise MediaError(
             "This file is not a recognised audio or video format, or it is corrupt."
         ) from None
@@ -82,6 +104,24 @@ def probe(path: Path) -> MediaInfo:
         )
 
 
+# What a probed container is served as. Anything else is sent as a download, never inline.
+_MEDIA_TYPES = {
+    "mov,mp4,m4a,3gp,3g2,mj2": ("video/mp4", "audio/mp4"),
+    "matroska,webm": ("video/webm", "audio/webm"),
+    "ogg": ("video/ogg", "audio/ogg"),
+    "mp3": (None, "audio/mpeg"),
+    "wav": (None, "audio/wav"),
+    "flac": (None, "audio/flac"),
+    "aac": (None, "audio/aac"),
+}
+
+
+def served_type(info: MediaInfo) -> str | None:
+    """The Content-Type a browser may play inline, or None for a download."""
+    video, audio = _MEDIA_TYPES.get(info.format_name, (None, None))
+    return video if info.has_video and video else audio
+
+
 def _is_cover_art(stream) -> bool:  # an mp3's album picture is a "video" stream of one frame
     return bool(stream.disposition & getattr(stream.disposition.__class__, "attached_pic", 0))
 
@@ -108,7 +148,7 @@ def extract_audio(source: Path, target: Path, *, timeout: float | None = None) -
     partial = target.with_suffix(".partial.wav")
     command = [
         ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-i", str(source),
+        *safe_input_args(), "-i", str(source),
         "-map", "0:a:0", "-vn", "-sn", "-dn",
         "-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "pcm_s16le",
         str(partial),
@@ -120,10 +160,11 @@ def extract_audio(source: Path, target: Path, *, timeout: float | None = None) -
         raise MediaError("Extracting the audio took too long.") from None
     if completed.returncode != 0:
         partial.unlink(missing_ok=True)
-        detail = completed.stderr.strip().splitlines()[-1:] or ["unknown error"]
         if "matches no streams" in completed.stderr:
             raise MediaError("This file has no audio track to transcribe.")
-        raise MediaError(f"The audio could not be decoded; the file may be corrupt ({detail[0]}).")
+        # ffmpeg's own words (addresses, internal names) are for the log, not the user.
+        logger.warning("ffmpeg could not decode %s: %s", source, completed.stderr.strip()[-2000:])
+        raise MediaError("The audio could not be decoded; the file may be corrupt.")
     duration = wav_duration(partial)
     if duration <= 0:
         partial.unlink(missing_ok=True)

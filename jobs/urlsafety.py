@@ -150,6 +150,11 @@ def guard_connections(allowlist: Allowlist) -> Iterator[None]:
         _state.allowlist = previous
 
 
+def guard_active() -> bool:
+    """Whether this thread is inside ``guard_connections``."""
+    return getattr(_state, "allowlist", None) is not None
+
+
 @contextmanager
 def unguarded() -> Iterator[None]:
     """Lift the guard for this thread (to reach our own database from a progress callback)."""

@@ -1,0 +1,227 @@
+"""What ffmpeg and yt-dlp can reach on a user's behalf, tried for real on 127.0.0.0/8.
+
+The "public" site is 127.0.0.1 (allow-listed, as a public host is in production); the internal
+service is 127.0.0.2 (not allow-listed), which records every request it gets. A playlist on the
+public site names keys and segments on the internal one: nothing may reach it.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from jobs.download import LIVE_MESSAGE, DownloadError, download
+from jobs.media import ffmpeg_exe
+from jobs.models import Job
+from jobs.tasks import run_job
+from jobs.urlsafety import Allowlist
+from tests.jobs.factories import job_from_bytes
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@dataclass
+class Site:
+    root: Path
+    host: str
+    port: int = 0
+    requests: list[str] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return f"http://{self.host}:{self.port}/{path}"
+
+
+def _serve(root: Path, host: str, *, delay: float = 0.0) -> tuple[Site, object]:
+    site = Site(root, host)
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            site.requests.append(self.path)
+            if delay:
+                time.sleep(delay)
+            super().do_GET()
+
+        def copyfile(self, source, outputfile) -> None:  # a slow site: 64 KB per `delay`
+            if not delay:
+                return super().copyfile(source, outputfile)
+            while block := source.read(64 * 1024):
+                outputfile.write(block)
+                time.sleep(delay)
+            return None
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        (host, 0), functools.partial(Handler, directory=str(root))
+    )
+    site.port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return site, server
+
+
+@pytest.fixture
+def sites(tmp_path: Path) -> Iterator[tuple[Site, Site]]:
+    """(public, internal): the internal one holds an HLS rendition of a 4 s tone and a key."""
+    public_root, internal_root = tmp_path / "public", tmp_path / "internal"
+    public_root.mkdir()
+    internal_root.mkdir()
+    subprocess.run(
+        [ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=f=440:d=4",
+         "-c:a", "aac", "-f", "hls", "-hls_time", "1", "-hls_list_size", "0",
+         "-hls_segment_filename", str(internal_root / "seg%d.ts"), str(internal_root / "x.m3u8")],
+        check=True, timeout=60,
+    )  # fmt: skip
+    (internal_root / "key.bin").write_bytes(b"0123456789abcdef")
+    public, public_server = _serve(public_root, "127.0.0.1")
+    internal, internal_server = _serve(internal_root, "127.0.0.2")
+    try:
+        yield public, internal
+    finally:
+        for server in (public_server, internal_server):
+            server.shutdown()
+            server.server_close()
+
+
+def _playlist(public: Site, internal: Site, *, key: str | None, live: bool = False) -> str:
+    """A media playlist on the public site whose segments (and key) are on the internal one."""
+    lines = []
+    for line in (internal.root / "x.m3u8").read_text().splitlines():
+        if live and line == "#EXT-X-ENDLIST":
+            continue
+        lines.append(internal.url(line) if line.startswith("seg") else line)
+        if key and line.startswith("#EXT-X-TARGETDURATION"):
+            lines.append(f'#EXT-X-KEY:METHOD={key},URI="{internal.url("key.bin")}"')
+    name = f"{key or 'plain'}{'-live' if live else ''}.m3u8"
+    (public.root / name).write_text("\n".join(lines) + "\n")
+    return public.url(name)
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        # yt-dlp hands a stream it cannot decrypt to ffmpeg, which fetched key and segments.
+        ("SAMPLE-AES", "download method Lectern does not use"),
+        # The native downloader fetches these itself, through the guard.
+        ("AES-128", "private or internal network address"),
+        (None, "private or internal network address"),
+    ],
+)
+def test_it_fetches_no_key_or_segment_from_an_internal_address(sites, tmp_path, key, message):
+    public, internal = sites
+    url = _playlist(public, internal, key=key)
+    with pytest.raises(DownloadError) as caught:
+        download(url, tmp_path / "out", allowlist=Allowlist.parse(["127.0.0.1"]), max_bytes=10**8)
+    assert message in str(caught.value)
+    assert internal.requests == []
+    assert not list((tmp_path / "out").glob("source.*"))
+
+
+def test_it_still_downloads_a_playlist_on_an_allowed_site(sites, tmp_path):
+    _public, internal = sites
+    url = _playlist(internal, internal, key=None)
+    got = download(url, tmp_path / "out", allowlist=Allowlist.parse(["127.0.0.2"]), max_bytes=10**8)
+    assert got.path.stat().st_size > 10_000
+    assert "/seg3.ts" in internal.requests
+
+
+def test_it_refuses_a_live_playlist_at_once(sites, tmp_path):
+    """No #EXT-X-ENDLIST: ffmpeg polled it until the job timeout."""
+    _public, internal = sites
+    url = _playlist(internal, internal, key=None, live=True)
+    started = time.monotonic()
+    with pytest.raises(DownloadError) as caught:
+        download(url, tmp_path / "out", allowlist=Allowlist.parse(["127.0.0.2"]), max_bytes=10**8)
+    assert str(caught.value) == LIVE_MESSAGE
+    assert time.monotonic() - started < 20
+
+
+def test_it_stops_a_download_at_its_time_limit(tmp_path, jfk_wav):
+    root = tmp_path / "slow"
+    root.mkdir()
+    (root / "talk.wav").write_bytes(jfk_wav.read_bytes())
+    site, server = _serve(root, "127.0.0.1", delay=0.5)  # ~128 KB/s: 350 KB take ~3 s
+    try:
+        started = time.monotonic()
+        with pytest.raises(DownloadError) as caught:
+            download(
+                site.url("talk.wav"), tmp_path / "out", allowlist=Allowlist.parse(["127.0.0.1"]),
+                max_bytes=10**8, max_seconds=1,
+            )  # fmt: skip
+        assert "took longer than" in str(caught.value)
+        assert time.monotonic() - started < 10
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_it_stops_a_download_when_the_job_is_cancelled(alice, tmp_path, jfk_wav, settings):
+    from jobs import services
+
+    root = tmp_path / "slow"
+    root.mkdir()
+    (root / "talk.wav").write_bytes(jfk_wav.read_bytes() * 4)  # ~1.4 MB at ~128 KB/s: ~11 s
+    site, server = _serve(root, "127.0.0.1", delay=0.5)
+    settings.URL_ALLOWLIST = ["127.0.0.1"]
+    try:
+        job = services.job_create(owner=alice, url=site.url("talk.wav"))
+        threading.Timer(1.5, lambda: services.job_cancel(job=job)).start()
+        started = time.monotonic()
+        run_job(str(job.pk))
+        elapsed = time.monotonic() - started
+    finally:
+        server.shutdown()
+        server.server_close()
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELLED
+    assert elapsed < 6  # stopped at the next chunk, not at the end of the download
+
+
+LOCAL_PLAYLISTS = {
+    "lecture.m3u8": lambda target: (
+        f"#EXTM3U\n#EXT-X-TARGETDURATION:11\n#EXTINF:11,\n{target}\n#EXT-X-ENDLIST\n"
+    ),
+    "lecture.ffconcat": lambda target: f"ffconcat version 1.0\nfile '{target}'\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOCAL_PLAYLISTS))
+def test_it_reads_no_server_file_named_in_an_uploaded_playlist(
+    alice, bob, tmp_path, jfk_wav, media_root, name
+):
+    """Bob's media (an MPEG-TS of speech), named by path in a playlist Alice uploads."""
+    from jobs import services
+
+    bobs = services.job_create(
+        owner=bob, upload=_upload("talk.ts", _speech_ts(tmp_path, jfk_wav)), highlights=False
+    )
+    target = Path(bobs.media.path)
+    job = job_from_bytes(alice, name, LOCAL_PLAYLISTS[name](target).encode(), highlights=False)
+    assert run_job(str(job.pk)) == Job.Status.FAILED
+    job.refresh_from_db()
+    assert "not a recognised audio or video format" in job.error
+    assert not hasattr(job, "transcript") or not job.transcript.text
+
+
+def _speech_ts(tmp_path: Path, jfk_wav: Path) -> bytes:
+    path = tmp_path / "speech.ts"
+    subprocess.run(
+        [ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(jfk_wav), "-c:a", "aac",
+         "-f", "mpegts", str(path)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    return path.read_bytes()
+
+
+def _upload(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
