@@ -8,6 +8,7 @@ email printed to the console. ``DATABASE_URL``, ``REDIS_URL``, ``EMAIL_URL``, ``
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from config import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# Files Lectern creates (the SQLite database, media, derived audio) are readable by its own user
+# and group only: a recording and its transcript are not for every account on the host.
+os.umask(0o027)
 DATA_DIR = Path(env.string("LECTERN_DATA_DIR", "") or BASE_DIR / "var").resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 CACHE_DIR = Path(env.string("LECTERN_CACHE_DIR", "") or DATA_DIR / "cache").resolve()
@@ -169,6 +173,16 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Anyone may create an account unless this is off; staff can always add users in admin.
 SIGNUP_ENABLED = env.boolean("LECTERN_SIGNUP", True)
+# Failed passwords are counted per account and per address in the shared cache (jobs.throttle).
+AUTHENTICATION_BACKENDS = ["jobs.throttle.ThrottledModelBackend"]
+LECTERN_LOGIN_FAILURES_PER_ACCOUNT = env.integer("LECTERN_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+LECTERN_LOGIN_FAILURES_PER_ADDRESS = env.integer(
+    "LECTERN_LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1
+)
+LECTERN_LOGIN_WINDOW_SECONDS = env.integer("LECTERN_LOGIN_WINDOW_SECONDS", 900, minimum=1)
+LECTERN_SIGNUPS_PER_HOUR_PER_ADDRESS = env.integer(
+    "LECTERN_SIGNUPS_PER_HOUR_PER_ADDRESS", 20, minimum=1
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "jobs:dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -201,8 +215,15 @@ MAX_DURATION_MINUTES = env.integer("LECTERN_MAX_DURATION_MINUTES", 240, minimum=
 # Links are fetched only from public addresses; these hosts or CIDRs are allowed as well
 # (an intranet video server, or 127.0.0.1 in tests).
 URL_ALLOWLIST = env.strings("LECTERN_URL_ALLOWLIST")
+# Wall time for downloading one link (bytes are bounded by MAX_UPLOAD_MB); live streams are refused.
+MAX_DOWNLOAD_MINUTES = env.integer("LECTERN_MAX_DOWNLOAD_MINUTES", 30, minimum=1)
 MAX_BATCH = env.integer("LECTERN_MAX_BATCH", 20, minimum=1)
+# All files of one request together (a batch); enforced while it streams, like the per-file limit.
+MAX_REQUEST_MB = env.integer("LECTERN_MAX_REQUEST_MB", 2 * MAX_UPLOAD_MB, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Uploads in progress; files a killed web process left behind are swept away (jobs.uploads).
+FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "uploads")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, exist_ok=True)
 FILE_UPLOAD_HANDLERS = ["jobs.uploads.LimitedTemporaryFileUploadHandler"]
 FILE_UPLOAD_PERMISSIONS = 0o640
 
@@ -268,7 +289,8 @@ SECURE_SSL_REDIRECT = HTTPS and env.boolean("LECTERN_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env.integer("LECTERN_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env.boolean("LECTERN_BEHIND_PROXY", False):
+BEHIND_PROXY = env.boolean("LECTERN_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Load balancers and Prometheus probe these over plain HTTP from inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
@@ -280,13 +302,14 @@ LECTERN_METRICS_TOKEN = env.string("LECTERN_METRICS_TOKEN")
 LECTERN_MIN_FREE_DISK_MB = env.integer("LECTERN_MIN_FREE_DISK_MB", 1024, minimum=0)
 
 # --- Cache -----------------------------------------------------------------------------------------
-# API rate-limit counters live here: per process with the embedded default, shared by every web
-# process when REDIS_URL is set.
+# Rate-limit and sign-in counters live here, shared by every web process: in Redis when REDIS_URL
+# is set, in the database otherwise (a table made by ``migrate``; jobs.dbcache counts atomically).
+# Never per process: with N web processes a per-process counter allows N times the limit.
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {"BACKEND": "jobs.dbcache.AtomicDatabaseCache", "LOCATION": "lectern_cache"}
     )
     | {"KEY_PREFIX": "lectern"}
 }

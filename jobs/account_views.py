@@ -12,8 +12,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jobs import apikeys, intake
+from jobs import apikeys, intake, ratelimit
 from jobs.models import Webhook
+from jobs.throttle import client_address
 from transcripts.usage import usage_this_month
 
 
@@ -26,11 +27,35 @@ class SignupForm(UserCreationForm):
         model = get_user_model()
         fields = ("username", "email")
 
+    # One message for a taken username and a taken email, not attached to either field, so that
+    # the form cannot be used to learn who has an account here.
+    TAKEN = (
+        "An account cannot be created with this username and email. If you have an account, "
+        "log in or reset your password; otherwise choose another username."
+    )
+
+    def clean_username(self) -> str:
+        try:
+            return super().clean_username()
+        except forms.ValidationError:
+            raise forms.ValidationError(self.TAKEN, code="taken") from None
+
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email exists; try logging in.")
+            raise forms.ValidationError(self.TAKEN, code="taken")
         return email
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # the model's own unique check may add a second, telling error
+        taken = False
+        for field in ("username", "email"):
+            errors = self.errors.as_data().get(field, [])
+            if any(error.code in ("taken", "unique") for error in errors):
+                self.errors.pop(field)
+                taken = True
+        if taken:
+            self.add_error(None, forms.ValidationError(self.TAKEN, code="taken"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -40,9 +65,19 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("jobs:dashboard")
     form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        # Bounded per address, so that trying names one by one is slow.
+        decision = ratelimit.hit(
+            f"signup:{client_address(request)}",
+            limit=settings.LECTERN_SIGNUPS_PER_HOUR_PER_ADDRESS,
+            window=3600,
+        )
+        if not decision.allowed:
+            form.add_error(None, "Too many sign-up attempts from your address; try again later.")
+            return render(request, "registration/signup.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="jobs.throttle.ThrottledModelBackend")
         return redirect("jobs:dashboard")
     return render(
         request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200

@@ -27,6 +27,7 @@ from pydantic import Field
 from jobs import apikeys, intake, ratelimit, selectors, services
 from jobs.forms import LANGUAGES
 from jobs.models import ApiKey, Clip, Job
+from jobs.uploads import refusal_message
 from transcripts import exports
 
 # --- Authentication and rate limits -----------------------------------------------------------------
@@ -254,6 +255,8 @@ def _create_input(request: HttpRequest) -> tuple[dict[str, Any], Any]:
             data = json.loads(request.body or b"null")
         except ValueError:
             raise HttpError(400, "The body is not valid JSON.") from None
+        except RecursionError:  # thousands of nested brackets
+            raise HttpError(400, "The body is nested too deeply.") from None
         if not isinstance(data, dict):
             raise HttpError(400, "The body must be a JSON object.")
         return data, None
@@ -261,6 +264,8 @@ def _create_input(request: HttpRequest) -> tuple[dict[str, Any], Any]:
         files = request.FILES  # parses the body; the upload handler flags an oversized file
         if getattr(request, "upload_too_large", False):
             raise HttpError(413, f"The file is larger than the {settings.MAX_UPLOAD_MB} MB limit.")
+        if refusal_message(request):
+            raise HttpError(400, refusal_message(request))
         data = {name: request.POST.get(name) for name in request.POST}
         extra = [name for name in files if name != "file"]
         if extra:

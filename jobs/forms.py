@@ -89,9 +89,12 @@ class UploadForm(forms.Form):
     def clean_clip_layout(self) -> str:
         return self.cleaned_data.get("clip_layout") or Job.ClipLayout.VERTICAL
 
-    def __init__(self, *args, upload_too_large: bool = False, **kwargs) -> None:
+    def __init__(
+        self, *args, upload_too_large: bool = False, upload_refusal: str | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.upload_too_large = upload_too_large
+        self.upload_too_large = upload_too_large or bool(upload_refusal)
+        self.upload_refusal = upload_refusal
         self.fields["media"].widget.attrs.update({"accept": "audio/*,video/*"})
 
     def clean_media(self) -> list:
@@ -103,6 +106,9 @@ class UploadForm(forms.Form):
 
     def clean_urls(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data.get("urls", "").splitlines()]
+        # Counted before any is resolved: each check may wait on DNS.
+        if len([line for line in lines if line]) > settings.MAX_BATCH:
+            raise forms.ValidationError(f"At most {settings.MAX_BATCH} files or links at once.")
         urls, errors = [], []
         for line in filter(None, lines):
             try:
@@ -121,7 +127,9 @@ class UploadForm(forms.Form):
             for name in list(self.errors):
                 self.errors.pop(name)
             self.add_error(
-                "media", f"A file is larger than the {settings.MAX_UPLOAD_MB} MB upload limit."
+                "media",
+                self.upload_refusal
+                or f"A file is larger than the {settings.MAX_UPLOAD_MB} MB upload limit.",
             )
             return cleaned
         count = len(cleaned.get("media") or []) + len(cleaned.get("urls") or [])

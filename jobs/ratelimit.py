@@ -40,6 +40,20 @@ def hit(name: str, *, limit: int, window: int = 60, now: float | None = None) ->
     return Decision(False, count, limit, max(1, math.ceil(window_start + window - now)))
 
 
+def current(name: str, *, window: int = 60, now: float | None = None) -> int:
+    """How many were counted against ``name`` in this window, without counting one more."""
+    now = time.time() if now is None else now
+    window_start = int(now // window) * window
+    return int(cache.get(f"ratelimit:{name}:{window_start}") or 0)
+
+
+def retry_after(name: str, *, window: int = 60, now: float | None = None) -> int:
+    """Seconds until the current window of ``name`` ends."""
+    now = time.time() if now is None else now
+    window_start = int(now // window) * window
+    return max(1, math.ceil(window_start + window - now))
+
+
 def check(limits: list[tuple[str, int]], *, window: int = 60) -> Decision:
     """Count the request against every limit; the first refusal (or the last grant) is returned.
 

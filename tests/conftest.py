@@ -84,6 +84,18 @@ def _fresh_backends(settings):
     backends.reset()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_counters(settings, request: pytest.FixtureRequest) -> None:
+    """Rate-limit and sign-in counters live in the shared cache (a database table, which a
+    transactional test does not empty): each test counts under a key prefix of its own."""
+    import uuid
+
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+        for alias, config in settings.CACHES.items()
+    }
+
+
 @pytest.fixture
 def password() -> str:
     return "correct horse battery staple"

@@ -16,6 +16,7 @@ from jobs.urlsafety import Allowlist
 class Limits:
     max_bytes: int
     max_duration: float
+    max_download_seconds: float = 1800  # wall time for fetching a link
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def fetch(
             allowlist=allowlist or Allowlist(),
             max_bytes=limits.max_bytes,
             max_duration=limits.max_duration,
+            max_seconds=limits.max_download_seconds,
             on_progress=on_progress,
         )
         return check(downloaded.path, limits, title=downloaded.title)

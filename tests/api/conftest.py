@@ -3,17 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.core.cache import cache
 
 from jobs import apikeys
 from jobs.models import Clip, Job
 from transcripts.models import Segment, Transcript
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    """Rate-limit counters live in the cache; every test starts with none."""
-    cache.clear()
 
 
 @pytest.fixture
