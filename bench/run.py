@@ -23,7 +23,7 @@ from bench.report import write_markdown
 
 SECTIONS = (
     "transcription", "backends", "highlights", "memory", "web", "vocabulary", "speakers",
-    "captions", "layout",
+    "captions", "languages", "layout",
 )  # fmt: skip
 RESULTS = env.REPO / "bench" / "results.json"
 DOC = env.REPO / "docs" / "benchmarks.md"
@@ -123,6 +123,10 @@ def measure(
         from bench import captions
 
         return captions.measure()
+    if name == "languages":
+        from bench import languages
+
+        return languages.measure(repeats, short)
     if name == "layout":
         from bench import layout
 

@@ -93,7 +93,7 @@ def _chunks(*spans: tuple[float, float]) -> list[tuple[int, int]]:
 
 def test_it_cuts_language_stretches_in_the_pause_between_them():
     chunks = _chunks((0.0, 12.0), (12.6, 29.5), (30.6, 41.8), (42.0, 59.9))
-    labels = [("en", 0.99), ("en", 0.98), ("de", 0.99), ("de", 0.97)]
+    labels = [{"en": 0.99}, {"en": 0.98}, {"de": 0.99, "en": 0.004}, {"de": 0.97}]
     stretches = _stretches(chunks, labels, 60 * SAMPLE_RATE)
     assert [s.language for s in stretches] == ["en", "de"]
     # Each holds its own speech and no more of the pause (Whisper loses the last sentence of a
@@ -106,17 +106,22 @@ def test_it_joins_a_short_stretch_in_another_language_to_its_neighbours():
     # A name or a misheard second is not a change of language; too little speech takes the
     # language before it.
     chunks = _chunks((0.0, 20.0), (20.5, 22.0), (22.5, 23.0), (23.5, 40.0))
-    labels = [("en", 0.99), ("fr", 0.6), (None, 0.0), ("en", 0.95)]
+    labels = [{"en": 0.99}, {"fr": 0.9, "en": 0.01}, {}, {"en": 0.95}]
     assert _stretches(chunks, labels, 41 * SAMPLE_RATE) == [
         Stretch(0, 41 * SAMPLE_RATE, "en", 0.99)
     ]
 
 
+def test_it_keeps_the_language_where_a_piece_is_only_misheard_as_another():
+    # Twelve seconds the detector calls Welsh but still gives English a fair share of.
+    chunks = _chunks((0.0, 20.0), (20.5, 32.5), (33.0, 50.0))
+    labels = [{"en": 0.9}, {"cy": 0.6, "en": 0.3}, {"en": 0.8}]
+    assert [s.language for s in _stretches(chunks, labels, 51 * SAMPLE_RATE)] == ["en"]
+
+
 def test_it_lets_whisper_detect_where_no_stretch_could_be_told():
     chunks = _chunks((0.0, 1.0))
-    assert _stretches(chunks, [(None, 0.0)], 2 * SAMPLE_RATE) == [
-        Stretch(0, 2 * SAMPLE_RATE, None, 0.0)
-    ]
+    assert _stretches(chunks, [{}], 2 * SAMPLE_RATE) == [Stretch(0, 2 * SAMPLE_RATE, None, 0.0)]
 
 
 def _segment(start: float, end: float, text: str, **kwargs) -> SegmentResult:

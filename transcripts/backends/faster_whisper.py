@@ -84,16 +84,22 @@ def windows(samples: np.ndarray, chunk_seconds: float) -> Iterator[tuple[int, in
 # Language detection per stretch of speech, when the language is left to be detected: a lecture
 # may change language (a quotation, a second lecturer, a bilingual course), and Whisper, told
 # one language for the whole file, translates or silently drops the rest. Speech is found by
-# faster-whisper's own voice-activity detector (Silero, shipped in its wheel), packed into
-# detections of up to Whisper's 30 s window (one encoder pass each), and only where two
-# neighbouring detections disagree are their pieces told apart one by one.
+# faster-whisper's own voice-activity detector (Silero, shipped in its wheel) in pieces of at
+# most 30 s split at pauses, and Whisper's language detector runs on each piece's own length
+# of audio (not padded to 30 s), so detecting costs about one encoder pass over the speech.
 DETECT_SECONDS = 30.0
 # Less speech than this is too little to tell a language by; it takes its neighbours'.
 MIN_DETECT_SECONDS = 2.0
 MIN_PROBABILITY = 0.5
+# A piece keeps the language before it unless it gives that language less than this: a real
+# change of language leaves the old one near zero (0.5 % and less on the shared recordings),
+# while a piece misheard as Welsh or Latin still gives English a fair share.
+KEEP_PROBABILITY = 0.1
 # A stretch in another language with less speech than this joins its neighbours: a name or a
-# borrowed phrase is not worth a decoder of its own, and a misheard second is not a language.
+# borrowed phrase is not worth a decoder of its own.
 MIN_STRETCH_SECONDS = 5.0
+
+Languages = dict[str, float]  # a piece's most likely languages and their probabilities
 
 
 @dataclass(frozen=True)
@@ -113,103 +119,95 @@ def speech_chunks(samples: np.ndarray) -> list[tuple[int, int]]:
     return [(c["start"], c["end"]) for c in get_speech_timestamps(samples, options)]
 
 
-def language_stretches(
-    samples: np.ndarray, detect: Callable[[np.ndarray], tuple[str, float]]
-) -> list[Stretch]:
-    """``samples`` cut into consecutive stretches of one language each, covering all of it.
+def detector(whisper: Any) -> Callable[[np.ndarray], Languages]:
+    """Whisper's language detector on a piece of speech as long as it is (CTranslate2's encoder
+    takes fewer than 30 s of frames, and is that much quicker)."""
 
-    ``detect(speech)`` names the language of up to 30 s of speech and its probability. Empty
-    when there is no speech to detect on.
+    def detect(speech: np.ndarray) -> Languages:
+        features = whisper.feature_extractor(speech)
+        frames = min(features.shape[-1], whisper.feature_extractor.nb_max_frames) // 2 * 2
+        encoded = whisper.encode(np.ascontiguousarray(features[:, :frames]))
+        found = whisper.model.detect_language(encoded)[0][:5]
+        return {token[2:-2]: float(probability) for token, probability in found}
+
+    return detect
+
+
+def language_stretches(
+    samples: np.ndarray, detect: Callable[[np.ndarray], Languages]
+) -> list[Stretch]:
+    """``samples`` cut into stretches of one language each, at pauses.
+
+    ``detect(speech)`` gives the most likely languages of a piece of speech with their
+    probabilities. Empty when there is no speech to detect on.
     """
     chunks = speech_chunks(samples)
     if not chunks:
         return []
     least = MIN_DETECT_SECONDS * SAMPLE_RATE
-
-    def guess(indexes: list[int]) -> tuple[str | None, float]:
-        speech = np.concatenate([samples[chunks[i][0] : chunks[i][1]] for i in indexes])
-        if len(speech) < least:
-            return None, 0.0
-        found, probability = detect(speech)
-        return (found if probability >= MIN_PROBABILITY else None), probability
-
-    groups: list[list[int]] = [[]]
-    packed = 0
-    for index, (start, end) in enumerate(chunks):
-        if groups[-1] and packed + end - start > DETECT_SECONDS * SAMPLE_RATE:
-            groups.append([])
-            packed = 0
-        groups[-1].append(index)
-        packed += end - start
-    labels: list[tuple[str | None, float]] = [(None, 0.0)] * len(chunks)
-    verdicts = [guess(group) for group in groups]
-    for group, verdict in zip(groups, verdicts, strict=True):
-        for index in group:
-            labels[index] = verdict
-    # Where two neighbouring detections disagree the change is somewhere in them: find it.
-    apart: set[int] = set()
-    for k in range(len(groups) - 1):
-        if verdicts[k][0] != verdicts[k + 1][0]:
-            apart.update(groups[k] + groups[k + 1])
-    if len(groups) == 1 and len(chunks) > 1:
-        apart.update(groups[0])  # one detection for a short file: its pieces may differ too
-    for index in sorted(apart):
-        labels[index] = guess([index])
+    labels = [detect(samples[start:end]) if end - start >= least else {} for start, end in chunks]
     return _stretches(chunks, labels, len(samples))
 
 
-def _stretches(
-    chunks: list[tuple[int, int]], labels: list[tuple[str | None, float]], total: int
-) -> list[Stretch]:
+@dataclass
+class _Run:
+    first: int  # chunk indexes
+    last: int
+    language: str
+    seconds: float  # of speech
+    probability: float  # the best of its pieces'
+
+
+def _stretches(chunks: list[tuple[int, int]], labels: list[Languages], total: int) -> list[Stretch]:
     """Consecutive runs of one language over ``chunks``, short ones joined to a neighbour."""
-    known = [label for label in labels if label[0] is not None]
+    tops: list[tuple[str | None, float]] = []
+    for languages in labels:
+        top = max(languages.items(), key=lambda item: item[1], default=(None, 0.0))
+        tops.append(top if top[1] >= MIN_PROBABILITY else (None, top[1]))
+    known = [language for language, _p in tops if language is not None]
     if not known:
         return [Stretch(0, total, None, 0.0)]
-    # Speech too short to tell takes the language before it (after it, at the start).
-    filled: list[tuple[str, float]] = []
-    for language, probability in labels:
-        if language is None:
-            language, probability = filled[-1] if filled else (known[0][0], 0.0)
-        filled.append((language, probability))
-    # runs: [first chunk, last chunk, language, seconds of speech, best probability]
-    runs: list[list] = []
-    for index, (language, probability) in enumerate(filled):
+    runs: list[_Run] = []
+    for index, (language, probability) in enumerate(tops):
+        current = runs[-1].language if runs else None
+        if current is not None and (
+            language is None or labels[index].get(current, 0.0) >= KEEP_PROBABILITY
+        ):
+            language = current  # too short to tell, or plausibly still the same language
+        language = language or known[0]
         seconds = (chunks[index][1] - chunks[index][0]) / SAMPLE_RATE
-        if runs and runs[-1][2] == language:
-            runs[-1][1] = index
-            runs[-1][3] += seconds
-            runs[-1][4] = max(runs[-1][4], probability)
+        if runs and runs[-1].language == language:
+            runs[-1].last = index
+            runs[-1].seconds += seconds
+            runs[-1].probability = max(runs[-1].probability, probability)
         else:
-            runs.append([index, index, language, seconds, probability])
+            runs.append(_Run(index, index, language, seconds, probability))
     while len(runs) > 1:
-        shortest = min(range(len(runs)), key=lambda k: runs[k][3])
-        if runs[shortest][3] >= MIN_STRETCH_SECONDS:
+        shortest = min(range(len(runs)), key=lambda k: runs[k].seconds)
+        if runs[shortest].seconds >= MIN_STRETCH_SECONDS:
             break
         # Join the neighbour with more speech (the only one, at either end).
         neighbours = [k for k in (shortest - 1, shortest + 1) if 0 <= k < len(runs)]
-        into = max(neighbours, key=lambda k: runs[k][3])
-        low, high = sorted((shortest, into))
-        merged = [runs[low][0], runs[high][1], runs[into][2], runs[low][3] + runs[high][3]]
-        merged.append(runs[into][4])
-        runs[low : high + 1] = [merged]
-        # Neighbours that now share a language become one run.
-        k = 0
-        while k < len(runs) - 1:
-            if runs[k][2] == runs[k + 1][2]:
-                runs[k][1], runs[k][3] = runs[k + 1][1], runs[k][3] + runs[k + 1][3]
-                runs[k][4] = max(runs[k][4], runs[k + 1][4])
-                del runs[k + 1]
+        into = runs[max(neighbours, key=lambda k: runs[k].seconds)]
+        runs[shortest].language = into.language
+        merged: list[_Run] = []
+        for run in runs:  # neighbours that now share a language become one run
+            if merged and merged[-1].language == run.language:
+                merged[-1].last = run.last
+                merged[-1].seconds += run.seconds
+                merged[-1].probability = max(merged[-1].probability, run.probability)
             else:
-                k += 1
+                merged.append(run)
+        runs = merged
     if len(runs) == 1:
-        return [Stretch(0, total, runs[0][2], runs[0][4])]
-    stretches = []
-    for first, last, language, _seconds, probability in runs:
-        # A stretch holds its speech (the detector pads it already) and no more: the pause
-        # around it is silence to Whisper anyway, and 29.5 s of speech cut with half a pause
-        # to 30.05 s would make Whisper end its first window early and lose the last sentence.
-        stretches.append(Stretch(chunks[first][0], chunks[last][1], language, probability))
-    return stretches
+        return [Stretch(0, total, runs[0].language, runs[0].probability)]
+    # A stretch holds its speech (the detector pads it already) and no more: the pause around
+    # it is silence to Whisper anyway, and 29.5 s of speech cut with half a pause to 30.05 s
+    # would make Whisper end its first window early and lose the last sentence.
+    return [
+        Stretch(chunks[run.first][0], chunks[run.last][1], run.language, run.probability)
+        for run in runs
+    ]
 
 
 def cuda_device_count() -> int:
@@ -314,10 +312,7 @@ class FasterWhisperBackend:
                 hallucination_silence_threshold=2.0 if options.word_timestamps else None,
             )
 
-        def detect(speech: np.ndarray) -> tuple[str, float]:
-            found, probability, _ = whisper.detect_language(speech)
-            return found, probability
-
+        detect = detector(whisper)
         segments: list[SegmentResult] = []
         decoded: list[tuple[Any, float]] = []  # (faster-whisper's info, seconds) per stretch
 
