@@ -377,6 +377,17 @@ LAYOUT_CORPUS: tuple[LayoutSpec, ...] = (
         person="lfw:60",
         held_out=True,
     ),
+    # Long enough (90 s, 45 samples) for the detector's sparse face search of long recordings.
+    LayoutSpec(
+        "split-long-lfw",
+        "split",
+        size=(854, 480),
+        fps=15,
+        seconds=90.0,
+        page=None,
+        person="lfw:77",
+        held_out=True,
+    ),
 )
 
 DARK = {"background": (32, 34, 40), "bar": (200, 120, 30), "text": (235, 235, 235)}

@@ -115,8 +115,10 @@ _SLIDE_CHANGE_LEVEL = 24  # grey levels: a slide pixel that really changed, not 
 _BAR_LEVEL = 24  # grey level under which a uniform, still border line is a letterbox bar
 _FACE_WIDTH = 640  # faces are searched at this width: a webcam thumbnail's face is ~25 px there
 _FACE_MIN_RATE = 0.3  # share of searched samples with the face: fewer is a false detection
-_FULL_SEARCHES = 3  # full-frame face searches at the start, then one in every _REFRESH samples
-_REFRESH = 8
+_FULL_SEARCHES = 3  # full-frame face searches at the start
+_REFRESH = 12  # while a face is followed, a full-frame search in every _REFRESH samples
+_SEARCH_EVERY = 4  # while none is, a full-frame search in every _SEARCH_EVERY samples
+_DENSE_SAMPLES = 30  # up to this many samples (a minute), every one is searched
 _LINE_SUPPORT = 0.6
 # Without a face, a camera must keep changing between samples (slide changes left out).
 _STEADY = 0.25  # share of a side's length along which the mean picture has a straight edge
@@ -146,7 +148,7 @@ def detect_layout(
     factor = fw // aw
 
     stats = _Accumulator(ah, aw)
-    faces = _FaceTracker(fw, fh)
+    faces = _FaceTracker(fw, fh, dense=info.duration / interval <= _DENSE_SAMPLES)
     for index, frame in enumerate(_sample_frames(Path(video), interval, fw, fh, timeout)):
         faces.add(index * interval, frame)
         small = frame if factor == 1 else frame.reshape(ah, 2, aw, 2).mean(axis=(1, 3))
@@ -217,10 +219,13 @@ def _cascade() -> Any:
     return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
 
 
-def find_faces(gray: np.ndarray, min_size: int = 24) -> list[tuple[int, int, int, int]]:
+def find_faces(
+    gray: np.ndarray, min_size: int = 24, max_size: int | None = None
+) -> list[tuple[int, int, int, int]]:
     """Frontal faces in a greyscale picture, (x, y, w, h), biggest first."""
+    largest = (max_size, max_size) if max_size else (0, 0)  # (0, 0): no limit
     found = _cascade().detectMultiScale(
-        gray, scaleFactor=1.15, minNeighbors=5, minSize=(min_size, min_size)
+        gray, scaleFactor=1.15, minNeighbors=5, minSize=(min_size, min_size), maxSize=largest
     )
     boxes = [tuple(int(v) for v in box) for box in found] if len(found) else []
     return sorted(boxes, key=lambda b: -b[2] * b[3])  # type: ignore[return-value]
@@ -230,31 +235,45 @@ class _FaceTracker:
     """Faces in the samples: full-frame searches at first and now and then, else a search in a
     window around the face last seen, which costs a fraction of a full one."""
 
-    def __init__(self, width: int, height: int) -> None:
+    def __init__(self, width: int, height: int, *, dense: bool = False) -> None:
         self.width, self.height = width, height
+        self.dense = dense  # a short video: search every sample, there are few of them
         self.searched = 0
         self.seen: list[tuple[float, tuple[int, int, int, int]]] = []
         self.index = 0
+        self.last_index = -100  # the sample where a face was last found
 
     def add(self, time: float, frame: np.ndarray) -> None:
         index, self.index = self.index, self.index + 1
-        last = self.seen[-1][1] if self.seen else None
-        if index < _FULL_SEARCHES or index % _REFRESH == 0 or last is None:
-            if index >= _FULL_SEARCHES and last is None and index % 2:
-                return  # no face yet: every other sample is enough to find one appearing
+        recent = [box for _, box in self.seen[-1:] if index - self.last_index <= 4]
+        last = recent[0] if recent else None
+        if index < _FULL_SEARCHES:
             boxes = find_faces(frame)
+        elif last is None:
+            if index % _SEARCH_EVERY and not self.dense:
+                return  # no face lately: a search now and then finds one that appears
+            boxes = find_faces(frame)
+        elif index % _REFRESH == 0:
+            # Now and then the whole frame again (the layout may change), for faces not much
+            # smaller than the one followed: the small scales cost the most.
+            boxes = find_faces(frame, max(24, last[2] // 2))
         else:
+            if index % 2 and not self.dense:
+                return  # followed every other sample: reframing smooths over seconds anyway
             x, y, w, h = last
-            pad = 2 * max(w, h)
+            pad = max(w, h)
             x0, y0 = max(0, x - pad), max(0, y - pad)
             x1, y1 = min(self.width, x + w + pad), min(self.height, y + h + pad)
+            # The face followed, about the size it was.
+            window = frame[y0:y1, x0:x1]
             boxes = [
                 (bx + x0, by + y0, bw, bh)
-                for bx, by, bw, bh in find_faces(frame[y0:y1, x0:x1], max(24, w // 2))
+                for bx, by, bw, bh in find_faces(window, max(24, int(w * 0.65)), int(w * 1.6))
             ]
         self.searched += 1
         if boxes:
             self.seen.append((time, boxes[0]))
+            self.last_index = index
 
     def main_track(self) -> tuple[list[tuple[float, tuple[int, int, int, int]]], float]:
         """The detections of the face seen most often (others are false alarms or a guest)."""
@@ -501,7 +520,9 @@ def _content_area(mean: np.ndarray, activity: np.ndarray) -> tuple[int, int, int
     h, w = mean.shape
 
     def bar(line: np.ndarray, moving: np.ndarray) -> bool:
-        return bool(line.max() < _BAR_LEVEL and moving.max() < _ACTIVE / 2)
+        # Nearly all of the line: its ends may blur into a neighbouring panel when scaled.
+        dark = np.mean(line < _BAR_LEVEL) >= 0.97
+        return bool(dark and np.mean(moving < _ACTIVE / 2) >= 0.97)
 
     x0, y0, x1, y1 = 0, 0, w, h
     while x0 < w * 0.4 and bar(mean[:, x0], activity[:, x0]):
@@ -624,6 +645,9 @@ def _find_screen(
     inside = slide_text[y0:y1, x0:x1]
     if np.mean(inside) < 0.004:
         return None
+    # Black bars of the slide's own panel (a 16:9 slide in a 4:3 panel beside the camera).
+    tx0, ty0, tx1, ty1 = _content_area(mean[y0:y1, x0:x1], activity[y0:y1, x0:x1])
+    box = x0 + tx0, y0 + ty0, x0 + tx1, y0 + ty1
     narrowed = _slide_on_page(mean, slide_text, camera_mask, box)
     if narrowed is not None:
         box = narrowed
