@@ -1,11 +1,15 @@
-"""Reuse of transcripts across identical media (same bytes, same model and options).
+"""Reuse of transcripts across identical media (same bytes, model, options and prompt).
 
-The reused transcript is copied into the new job, so each user owns and may edit their own copy,
-and nothing tells the second user that someone else uploaded the file first.
+The reused transcript is copied into the new job, so each user owns and may edit their own copy.
+Across users the reuse happens in the worker, after the job has fetched, extracted and read its
+own media like any other (its poster and slides are its own): nothing on the page, in a message or
+in the pictures tells the second user that someone uploaded the file first. At upload, a job is
+answered at once only from its owner's own earlier job of the same title.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -30,24 +34,40 @@ def cache_key(job: Job) -> tuple[str, str] | None:
     return backend.name, backend.model_name(options)
 
 
-def cached_source(job: Job) -> Job | None:
-    """An earlier finished job with the same media bytes, model and options, if any, whose
-    transcript nobody has edited."""
+def prompt_digest(prompt: str | None) -> str:
+    return hashlib.sha256(prompt.encode()).hexdigest() if prompt else ""
+
+
+def cached_source(
+    job: Job, *, prompt: str | None = None, same_owner_and_title: bool = False
+) -> Job | None:
+    """An earlier finished job with the same media bytes, model, options and prompt, if any,
+    whose transcript nobody has edited.
+
+    ``same_owner_and_title``: only the owner's own jobs of the same title, for reuse before the
+    prompt is known (at upload; the slides, which make the rest of the prompt, come from the
+    bytes). A worker, which knows the prompt, may reuse anyone's: the job runs its course like
+    any other, and only the transcription is skipped.
+    """
     key = cache_key(job)
     if not job.media_sha256 or key is None:
         return None
     backend, model = key
+    matches = Job.objects.filter(
+        media_sha256=job.media_sha256,
+        status=Job.Status.SUCCEEDED,
+        language=job.language,
+        task=job.task,
+        backend=backend,
+        model_name=model,
+        transcript__isnull=False,
+    )
+    if same_owner_and_title:
+        matches = matches.filter(owner_id=job.owner_id, title=job.title)
+    else:
+        matches = matches.filter(transcript__prompt_sha256=prompt_digest(prompt))
     return (
-        Job.objects.filter(
-            media_sha256=job.media_sha256,
-            status=Job.Status.SUCCEEDED,
-            language=job.language,
-            task=job.task,
-            backend=backend,
-            model_name=model,
-            transcript__isnull=False,
-        )
-        .exclude(pk=job.pk)
+        matches.exclude(pk=job.pk)
         # Only what the model said: an owner's edits are theirs, and may say who they are.
         .exclude(transcript__segments__edited=True)
         .select_related("transcript")
@@ -70,6 +90,7 @@ def copy_transcript(source: Job, job: Job) -> Transcript:
         speech_seconds=original.speech_seconds,
         missing_speech=original.missing_speech,
         removed_segments=original.removed_segments,
+        prompt_sha256=original.prompt_sha256,
     )
     Segment.objects.bulk_create(
         [

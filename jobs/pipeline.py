@@ -22,7 +22,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from jobs import intake
-from jobs.cache import cached_source, copy_transcript
+from jobs.cache import cached_source, copy_transcript, prompt_digest
 from jobs.highlights.layout import LayoutResult
 from jobs.highlights.run import HighlightOptions, HighlightsOutcome, make_highlights
 from jobs.highlights.vocabulary import Term, distinctive_terms, glossary_prompt
@@ -39,6 +39,7 @@ from jobs.stages.transcribe import Transcribed, transcribe
 from jobs.sweeper import WorkerStopping, requeue_on_sigterm, stop_requested
 from transcripts.backends.base import BackendError, TranscribeOptions
 from transcripts.diarization.encoder import EncoderUnavailable
+from transcripts.models import Transcript
 
 logger = logging.getLogger(__name__)
 
@@ -318,7 +319,8 @@ def _run_stages(job: Job, progress: Progress) -> None:
             slides = _read_slides(job, layout, extracted.duration, progress)
     terms = _vocabulary(job, slides) if slide_prompt else []
 
-    source = cached_source(job)
+    prompt = glossary_prompt(terms or []) or None
+    source = cached_source(job, prompt=prompt)
     if source is not None:
         progress.stage(Job.Stage.STORE)
         copy_transcript(source, job)
@@ -329,6 +331,7 @@ def _run_stages(job: Job, progress: Progress) -> None:
         progress.stage(Job.Stage.STORE)
         result = transcribed.result
         store(job, result, transcribed.check)
+        Transcript.objects.filter(job=job).update(prompt_sha256=prompt_digest(prompt))
         ran = {
             "backend": result.backend,
             "model_name": result.model,

@@ -130,7 +130,7 @@ def _finish_from_cache(job: Job) -> bool:
 
     if job.diarize:  # speakers are found by a worker
         return False
-    source = cached_source(job)
+    source = cached_source(job, same_owner_and_title=True)
     if source is None:
         return False
     wants_highlights = source.has_video if job.highlights is None else job.highlights

@@ -18,6 +18,9 @@ class Transcript(models.Model):
     missing_speech = models.JSONField(default=list, blank=True)
     # Lines taken out as hallucinations or loops: [{"start", "end", "text", "reason"}, ...].
     removed_segments = models.JSONField(default=list, blank=True)
+    # SHA-256 of the prompt transcription was given (the glossary from the slides and the title;
+    # empty: none). It shaped the segmentation, so a transcript is reused only for the same one.
+    prompt_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

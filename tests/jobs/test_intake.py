@@ -176,19 +176,64 @@ def test_it_reuses_a_transcript_of_identical_media_without_revealing_whose(
     first = job_from_file(alice, jfk_wav, name="kennedy.wav")
     assert run_job(str(first.pk)) == Job.Status.SUCCEEDED
 
-    second = job_from_file(bob, jfk_wav, name="speech.wav")
-
-    assert second.status == Job.Status.SUCCEEDED and second.cached_from_hash
+    # Bob's upload of the same bytes is queued like any other: no instant answer, no message.
+    client.force_login(bob)
+    response = client.post(
+        reverse("jobs:create"),
+        {"media": _upload("speech.wav", jfk_wav), "language": "auto", "task": "transcribe",
+         "highlights": "no", "clip_layout": "vertical"},
+        follow=True,
+    )  # fmt: skip
+    second = Job.objects.get(owner=bob)
+    assert second.status == Job.Status.QUEUED and not second.cached_from_hash
+    assert "transcribed before" not in response.content.decode()
+    # The worker reuses the words (same bytes, model, options and prompt) into Bob's own copy.
+    assert run_job(str(second.pk)) == Job.Status.SUCCEEDED
+    second.refresh_from_db()
+    assert second.cached_from_hash
     assert second.transcript.pk != first.transcript.pk
     assert second.transcript.text == first.transcript.text
     assert second.transcript.segments.count() == first.transcript.segments.count()
-    client.force_login(bob)
     page = client.get(second.get_absolute_url()).content.decode()
-    assert "kennedy" not in page and "alice" not in page
+    assert "kennedy" not in page and "alice" not in page and "transcribed before" not in page
 
     # Other options, other transcript: no reuse.
     german = job_from_file(bob, jfk_wav, language="de")
     assert german.status == Job.Status.QUEUED and not german.cached_from_hash
+
+
+def _upload(name, path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, path.read_bytes())
+
+
+@pytest.mark.scaleout  # the cache query, on PostgreSQL too
+def test_it_reuses_only_a_transcript_made_with_the_same_prompt(alice, bob, jfk_wav):
+    """The title's rare words are Whisper's prompt, which shapes the segmentation."""
+    first = job_from_file(alice, jfk_wav, title="Inaugural address: Kennedy, Khrushchev, Berlin")
+    assert run_job(str(first.pk)) == Job.Status.SUCCEEDED
+    assert first.transcript.prompt_sha256  # the title made a prompt
+
+    untitled = job_from_file(bob, jfk_wav)
+    assert run_job(str(untitled.pk)) == Job.Status.SUCCEEDED
+    untitled.refresh_from_db()
+    assert not untitled.cached_from_hash  # no prompt is not her prompt
+
+    same_title = job_from_file(bob, jfk_wav, title=first.title)
+    assert run_job(str(same_title.pk)) == Job.Status.SUCCEEDED
+    same_title.refresh_from_db()
+    assert same_title.cached_from_hash
+    assert same_title.transcript.prompt_sha256 == first.transcript.prompt_sha256
+
+
+def test_it_answers_an_owners_own_repeat_upload_at_once(client, alice, jfk_wav):
+    first = job_from_file(alice, jfk_wav)
+    assert run_job(str(first.pk)) == Job.Status.SUCCEEDED
+    again = job_from_file(alice, jfk_wav)
+    assert again.status == Job.Status.SUCCEEDED and again.cached_from_hash
+    retitled = job_from_file(alice, jfk_wav, title="Berlin, Khrushchev")
+    assert retitled.status == Job.Status.QUEUED  # another title, perhaps another prompt
 
 
 @pytest.mark.scaleout  # the cache query, on PostgreSQL too
@@ -206,8 +251,11 @@ def test_it_never_hands_on_an_owners_edits(alice, bob, jfk_wav):
     second.refresh_from_db()
     assert not second.cached_from_hash
     assert "private" not in second.transcript.text
-    # Bob's own, unedited transcript is what the next upload of these bytes reuses.
+    # Bob's own, unedited transcript is what the next upload of these bytes reuses (in the
+    # worker: it is not Alice's own job).
     third = job_from_file(alice, jfk_wav)
+    assert run_job(str(third.pk)) == Job.Status.SUCCEEDED
+    third.refresh_from_db()
     assert third.cached_from_hash and third.transcript.text == second.transcript.text
 
 
@@ -220,10 +268,10 @@ def test_it_announces_a_job_finished_from_the_cache(alice, bob, jfk_wav):
     first = job_from_file(alice, jfk_wav)
     run_job(str(first.pk))
     mail.outbox.clear()
-    second = job_from_file(bob, jfk_wav)
+    second = job_from_file(alice, jfk_wav)
     assert second.cached_from_hash
     queued = [entry.task for entry in OrmQ.objects.all()]
     announcements = [t["args"] for t in queued if t["func"] == "jobs.tasks.announce_job"]
     assert announcements == [(str(second.pk),)]
     announce_job(str(second.pk))
-    assert [message.to for message in mail.outbox] == [["bob@example.com"]]
+    assert [message.to for message in mail.outbox] == [["alice@example.com"]]
