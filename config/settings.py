@@ -119,6 +119,14 @@ else:
             },
         }
     }
+    # A database made before the umask above was world-readable: close it too.
+    for _suffix in ("", "-wal", "-shm"):
+        _file = Path(f"{DATABASES['default']['NAME']}{_suffix}")
+        try:
+            if _file.exists() and _file.stat().st_mode & 0o007:
+                _file.chmod(_file.stat().st_mode & 0o770)
+        except OSError:  # not ours to change; the deployment guide says how
+            pass
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Task queue (django-q2) ------------------------------------------------------------------------

@@ -24,6 +24,10 @@ from jobs.urlsafety import (
 logger = logging.getLogger(__name__)
 
 LIVE_MESSAGE = "This is a live stream; Lectern transcribes recordings, not live broadcasts."
+STREAM_MESSAGE = (
+    "This link leads to a stream Lectern cannot fetch (such as rtsp:// or mms://); only media "
+    "served over http:// or https:// can be downloaded."
+)
 EXTERNAL_MESSAGE = (
     "This stream needs a download method Lectern does not use (it is encrypted or needs ffmpeg "
     "to fetch it)."
@@ -75,6 +79,12 @@ def _friendly(message: str) -> str:
     text = re.sub(r"\x1b\[[0-9;]*m", "", message)
     text = text.removeprefix("ERROR: ").strip()
     lowered = text.lower()
+    if (
+        "unsupported url scheme" in lowered
+        or "no connection adapters" in lowered
+        or "is unusual and will be skipped" in lowered
+    ):
+        return STREAM_MESSAGE
     if "unsupported url" in lowered:
         return "This page has no video or audio that Lectern can download."
     if "internal address" in lowered:
@@ -157,6 +167,7 @@ def download(
     downloaders run, and live streams are refused.
     """
     import yt_dlp
+    from yt_dlp.networking.exceptions import RequestError
     from yt_dlp.utils import DownloadCancelled
     from yt_dlp.utils import DownloadError as YtDlpError
 
@@ -237,6 +248,9 @@ def download(
     except Refused as exc:
         _clean(folder)
         raise DownloadError(str(exc)) from None
+    except RequestError as exc:  # a redirect or a page pointing at rtsp://, mms://, ...
+        _clean(folder)
+        raise DownloadError(_friendly(str(exc))) from None
     except YtDlpError as exc:
         _clean(folder)
         if log.said("internal address"):

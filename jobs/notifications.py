@@ -22,7 +22,9 @@ def notify_job_finished(job: Job) -> bool:
     }
     outcome = "is ready" if context["succeeded"] else "failed"
     message = EmailMultiAlternatives(
-        subject=f"Lectern: {job.display_name} {outcome}",
+        # A line break in a title would be a header injection, which Django refuses with
+        # BadHeaderError (and no email): every run of whitespace becomes one space.
+        subject=" ".join(f"Lectern: {job.display_name} {outcome}".split())[:250],
         body=render_to_string("emails/job_finished.txt", context),
         to=[address],
     )

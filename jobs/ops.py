@@ -241,7 +241,10 @@ def _authorised(request: HttpRequest) -> bool:
     token = settings.LECTERN_METRICS_TOKEN
     if not token:
         user = getattr(request, "user", None)
-        return _from_this_host(request) or bool(user and user.is_staff)
+        # Behind a reverse proxy on this host every request comes from loopback, and a plain
+        # proxy adds no forwarding header: loopback then proves nothing, so staff only.
+        local = _from_this_host(request) and not settings.BEHIND_PROXY
+        return local or bool(user and user.is_staff)
     given = request.headers.get("Authorization", "")
     scheme, _, value = given.partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(

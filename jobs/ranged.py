@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 256 * 1024
@@ -31,10 +32,22 @@ def _read(path: Path, start: int, length: int) -> Iterator[bytes]:
 
 
 def ranged_file_response(
-    request: HttpRequest, path: Path, *, filename: str | None = None, attachment: bool = False
+    request: HttpRequest,
+    path: Path,
+    *,
+    filename: str | None = None,
+    attachment: bool = False,
+    content_type: str | None = None,
 ) -> HttpResponse:
+    """``content_type``: what the file really is; without it, guessed from a name *we* chose.
+
+    A name a user chose must never pick the type: ``page.html`` served inline is a page on our
+    origin.
+    """
     size = os.path.getsize(path)
-    content_type = mimetypes.guess_type(filename or str(path))[0] or "application/octet-stream"
+    content_type = (
+        content_type or mimetypes.guess_type(filename or str(path))[0] or "application/octet-stream"
+    )
     header = request.headers.get("Range", "")
     match = _RANGE.match(header.strip()) if header else None
     if not match or (not match.group(1) and not match.group(2)):
@@ -66,6 +79,7 @@ def ranged_file_response(
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Accept-Ranges"] = "bytes"
     if filename:
-        disposition = "attachment" if attachment else "inline"
-        response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+        # Quoted and encoded as Django's FileResponse does it: a quote or CR/LF in the name
+        # cannot end the header or add another.
+        response["Content-Disposition"] = content_disposition_header(attachment, filename)
     return response

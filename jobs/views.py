@@ -16,7 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jobs import selectors, services
 from jobs.forms import UploadForm
+from jobs.media import MediaError, probe, served_type
 from jobs.models import Job
+from jobs.uploads import refusal_message
 from transcripts import exports
 from transcripts.models import Segment
 from transcripts.selectors import search_segments
@@ -48,9 +50,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def job_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return redirect("jobs:dashboard")
-    files = request.FILES  # parses the body; the upload handler flags an oversized file
+    files = request.FILES  # parses the body; the upload handler flags a request over a limit
     too_large = getattr(request, "upload_too_large", False)
-    form = UploadForm(request.POST, files, upload_too_large=too_large)
+    form = UploadForm(
+        request.POST, files, upload_too_large=too_large, upload_refusal=refusal_message(request)
+    )
     if not form.is_valid():
         return _dashboard(request, form, status=413 if too_large else 400)
     jobs = services.job_create_batch(
@@ -158,7 +162,18 @@ def job_media(request: HttpRequest, job_id: str) -> HttpResponse:
     path = Path(job.media.path)
     if not path.exists():
         raise Http404("The media file is gone.")
-    return ranged_file_response(request, path, filename=job.original_name or path.name)
+    # The type comes from the contents, never from the name the user gave the file.
+    try:
+        content_type = served_type(probe(path))
+    except MediaError:
+        content_type = None
+    return ranged_file_response(
+        request,
+        path,
+        filename=job.original_name or path.name,
+        content_type=content_type or "application/octet-stream",
+        attachment=content_type is None,
+    )
 
 
 @login_required

@@ -73,6 +73,20 @@ def to_txt(
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def _vtt_text(text: str) -> str:
+    """WebVTT cue text: markup characters as entities, so ``<script>`` is text and ``-->`` cannot
+    start a timing line; no blank line, which would end the cue."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "\n".join(line for line in text.splitlines() if line.strip())
+
+
+def _srt_text(text: str) -> str:
+    """SubRip has no escapes, and players read HTML-like tags in it: angle brackets become look-
+    alikes, an arrow is no timing line, and a blank line (the end of a cue) is dropped."""
+    text = text.replace("-->", "→").replace("<", "‹").replace(">", "›")
+    return "\n".join(line for line in text.splitlines() if line.strip())
+
+
 def _subtitle_file(
     segments: Iterable[Any], *, voices: bool = False, speaker_names: Mapping[str, str] | None = None
 ) -> pysubs2.SSAFile:
@@ -85,10 +99,10 @@ def _subtitle_file(
     subs = pysubs2.SSAFile()
     for cue in build_cues(_turns(segments), speaker_label=None if voices else label):
         event = pysubs2.SSAEvent(start=round(cue.start * 1000), end=round(cue.end * 1000))
-        text = cue.text
+        text = _vtt_text(cue.text) if voices else _srt_text(cue.text)
         if voices and cue.speaker:
             # WebVTT's voice span: players show (or style) who speaks.
-            name = _speaker(cue.speaker, speaker_names).replace(">", "").replace("\n", " ")
+            name = _vtt_text(" ".join(_speaker(cue.speaker, speaker_names).split()))
             text = f"<v {name}>{text}"
         event.plaintext = text
         subs.append(event)

@@ -74,6 +74,22 @@ def _silent_video(tmp: Path) -> bytes:
     return tone_video(tmp / "mute.mp4", audio=False).read_bytes()
 
 
+def _speech_ts(tmp: Path) -> Path:
+    _ffmpeg("-i", str(Path(__file__).resolve().parents[3] / "shared" / "media" / "jfk.wav"),
+            "-c:a", "aac", "-f", "mpegts", str(tmp / "speech.ts"))  # fmt: skip
+    return tmp / "speech.ts"
+
+
+def _local_playlist(tmp: Path) -> bytes:
+    """An HLS playlist naming a file on the server by its path."""
+    target = _speech_ts(tmp)
+    return f"#EXTM3U\n#EXT-X-TARGETDURATION:11\n#EXTINF:11,\n{target}\n#EXT-X-ENDLIST\n".encode()
+
+
+def _concat_list(tmp: Path) -> bytes:
+    return f"ffconcat version 1.0\nfile '{_speech_ts(tmp)}'\n".encode()
+
+
 def _jfk(tmp: Path) -> bytes:
     return (Path(__file__).resolve().parents[3] / "shared" / "media" / "jfk.wav").read_bytes()
 
@@ -105,6 +121,10 @@ UPLOADS = [
     Upload(("very-long-" * 40) + ".wav", _jfk, "ok"),
     Upload("\u202egnp.wav", _jfk, "ok"),
     Upload("CON.wav", _jfk, "ok"),
+    # Playlists and lists that name other files are not media (issue 16, point 3).
+    Upload("lecture.m3u8", _local_playlist, "failed", "not a recognised audio or video format"),
+    Upload("lecture.ffconcat", _concat_list, "failed", "not a recognised audio or video format"),
+    Upload("lecture.mp4", _local_playlist, "failed", "not a recognised audio or video format"),
 ]  # fmt: skip
 
 
@@ -158,6 +178,7 @@ def test_it_handles_a_bad_upload(client, alice, bystander, media_root, settings,
         if case.outcome == "failed":
             assert job.status == Job.Status.FAILED
             assert case.message in job.error and job.error in shown
+            assert "@ 0x" not in job.error  # ffmpeg's own words stay in the log
             assert not (media_root / job.media_dir() / "audio.wav").exists()
         elif case.outcome == "quiet":
             assert job.status == Job.Status.SUCCEEDED
@@ -204,6 +225,9 @@ def test_it_refuses_an_upload_over_the_size_limit_without_keeping_it(
         ("file:///etc/passwd", "Only http:// and https:// links"),
         ("javascript:alert(1)", "Only http:// and https:// links"),
         ("http://[::1]/video.mp4", "private or internal network address"),
+        ("rtsp://127.0.0.1/live.sdp", "Only http:// and https:// links"),
+        ("mms://127.0.0.1/talk.wmv", "Only http:// and https:// links"),
+        ("http://127.0.0.2:8000/live.m3u8", "private or internal network address"),
     ],
 )
 def test_it_refuses_bad_links_on_the_form(client, alice, bystander, url, message):
