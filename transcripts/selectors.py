@@ -32,6 +32,16 @@ def _fts5_query(text: str) -> str:
     return " ".join(quoted)
 
 
+def _tsquery(text: str) -> str:
+    """The same words as a PostgreSQL tsquery: all must match, the last one as a prefix (as
+    FTS5 does here), so that typing "photosynth" finds "photosynthesis" on either database. Only
+    word characters reach the query, so none of tsquery's operators can."""
+    words = _WORD.findall(text)[:12]
+    if not words:
+        return ""
+    return " & ".join([*words[:-1], f"{words[-1]}:*"])
+
+
 def _highlight(snippet: str) -> SafeString:
     # Safe: the text is escaped first, then only our own markers become tags.
     return mark_safe(escape(snippet).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
@@ -58,17 +68,20 @@ def search_segments(user: AbstractBaseUser, text: str, *, limit: int = 50) -> li
         """
         params: list[object] = [query, user.pk, limit]
     elif connection.vendor == "postgresql":
+        query = _tsquery(text)
+        if not query:
+            return []
         sql = f"""
             SELECT s.id, ts_headline('simple', s.text, q,
                 'StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=30, MinWords=10')
             FROM transcripts_segment s
             JOIN transcripts_transcript t ON t.id = s.transcript_id
             JOIN jobs_job j ON j.id = t.job_id,
-            websearch_to_tsquery('simple', %s) q
+            to_tsquery('simple', %s) q
             WHERE to_tsvector('simple', s.text) @@ q AND j.owner_id = %s
             ORDER BY ts_rank(to_tsvector('simple', s.text), q) DESC LIMIT %s
         """
-        params = [text, user.pk, limit]
+        params = [query, user.pk, limit]
     else:  # any other database: a plain substring match
         segments = Segment.objects.filter(
             transcript__job__owner=user, text__icontains=text

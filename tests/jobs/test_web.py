@@ -33,6 +33,7 @@ def _transcribed_job(owner, name: str, texts: list[str]) -> Job:
     return job
 
 
+@pytest.mark.scaleout  # full-text search differs per database: FTS5 here, tsvector on PostgreSQL
 def test_it_searches_only_my_transcripts_and_links_to_the_time(client, alice, bob):
     mine = _transcribed_job(
         alice, "biology.mp4", ["Hello.", "Photosynthesis turns light into sugar."]
@@ -50,6 +51,7 @@ def test_it_searches_only_my_transcripts_and_links_to_the_time(client, alice, bo
     assert client.get("/", {"q": '"unbalanced AND ( NEAR'}).status_code == 200
 
 
+@pytest.mark.scaleout  # full-text search differs per database: FTS5 here, tsvector on PostgreSQL
 def test_it_keeps_search_in_step_with_edits(client, alice):
     job = _transcribed_job(alice, "talk.mp4", ["The mitochondria is here."])
     client.force_login(alice)
