@@ -75,7 +75,7 @@ def test_it_keeps_the_error_rate_on_real_meetings_bounded(
     meetings: dict[str, Diarization], reference: dict, tmp_path: Path
 ) -> None:
     # Scored as the bench scores: the RTTM Lectern writes, read back by pyannote, collar 0.25 s,
-    # overlapped speech scored. Today 39 % over the ten (68 % before the change to Silero speech
+    # overlapped speech scored. Today 33 % over the ten (68 % before the change to Silero speech
     # detection and calibrated clustering); 18 % is the floor for any one-speaker-at-a-time output.
     metric = DiarizationErrorRate(collar=0.25, skip_overlap=False)
     for name, diarization in meetings.items():
@@ -85,15 +85,26 @@ def test_it_keeps_the_error_rate_on_real_meetings_bounded(
         if hypothesis is None:  # no speech found: an empty RTTM, every reference second missed
             hypothesis = Annotation(uri=name)
         metric(reference[name], hypothesis, uem=Timeline([Segment(0, 30)]))
-    assert abs(metric) <= 0.45
+    assert abs(metric) <= 0.40
 
 
-def test_it_never_finds_more_speakers_than_a_meeting_has(
+def test_it_finds_several_speakers_where_several_talk_at_length(
     meetings: dict[str, Diarization], reference: dict
 ) -> None:
-    found = {name: len(d.labels) for name, d in meetings.items()}
-    truth = {name: len(reference[name].labels()) for name in EXCERPTS}
-    assert all(found[name] <= truth[name] for name in EXCERPTS), (found, truth)
+    # Speakers heard for 3 s or more; the 0.4 s ones of trn05 no voice encoder can count.
+    long = {
+        name: [label for label, seconds in reference[name].chart() if seconds >= 3.0]
+        for name in EXCERPTS
+    }
+    several = [name for name in EXCERPTS if len(long[name]) >= 2]
+    found = {name: len(meetings[name].labels) for name in EXCERPTS}
+    assert len(several) == 6
+    # Today 4 of the 6: in trn04 and trn07 the second voice (3 to 4 s, partly over the first)
+    # is merged with the first; resemblyzer's far-field voices are close (docs/benchmarks.md).
+    assert sum(found[name] >= 2 for name in several) >= 4, found
+
+
+def test_it_labels_all_the_speech_it_finds(meetings: dict[str, Diarization]) -> None:
     # Where it found speech it found a speaker: no excerpt comes back with speech but no labels.
     for diarization in meetings.values():
         labelled = sum(end - start for start, end, _ in diarization.turns)
