@@ -148,3 +148,23 @@ def test_it_lists_clips_with_download_links_and_serves_the_files(client, alice, 
     thumb = client.get(clips[1]["thumbnail_url"], headers=bearer(alice_key))
     assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
     assert client.get(clips[1]["video_url"]).status_code == 401
+
+
+def test_it_exports_the_speaker_turns_as_rttm(client, alice, alice_key):
+    job = finished_job(alice, texts=("First line.", "Second line."))
+    job.speaker_names = {"S2": "Ada Lovelace"}
+    job.save()
+    for index, segment in enumerate(job.transcript.segments.order_by("index")):
+        segment.speaker = f"S{index + 1}"
+        segment.save()
+
+    response = client.get(f"/api/v1/jobs/{job.pk}/transcript/rttm", headers=bearer(alice_key))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    lines = [line.split() for line in response.content.decode().splitlines()]
+    assert [(line[0], line[3], line[4], line[7]) for line in lines] == [
+        ("SPEAKER", "0.000", "9.000", "S1"),
+        ("SPEAKER", "10.000", "9.000", "Ada_Lovelace"),
+    ]
+    assert all(len(line) == 10 for line in lines)
