@@ -107,7 +107,8 @@ def render_clip(
     """
     if layout not in LAYOUTS:
         raise ValueError(f"Unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}.")
-    source, output = Path(source), Path(output)
+    # Absolute: ffmpeg runs in the output folder (see below).
+    source, output = Path(source).resolve(), Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     info = probe(source)
     if not info.has_audio:
@@ -364,7 +365,11 @@ def _write_captions(
     # Two lines with their outline must fit in the zone (line height is about 1.25 em).
     room = zone.bottom - zone.top - zone.margin
     font_size = max(8, min(font_size, int(room / 2.6)))
-    max_chars = 22 if width < height else 38
+    left, right = zone.left, width if zone.right is None else zone.right
+    side = round((right - left) * 0.05)
+    # A bold DejaVu character is about 0.62 em wide; lines wrap at the zone's width.
+    fits = int((right - left - 2 * side) / (0.62 * font_size))
+    max_chars = max(10, min(22 if width < height else 38, fits))
 
     subs = pysubs2.SSAFile()
     subs.info["PlayResX"] = str(width)
@@ -386,8 +391,8 @@ def _write_captions(
         alignment=pysubs2.Alignment.TOP_CENTER
         if zone.top_aligned
         else pysubs2.Alignment.BOTTOM_CENTER,
-        marginl=round(width * 0.05),
-        marginr=round(width * 0.05),
+        marginl=left + side,
+        marginr=width - right + side,
         marginv=zone.top + zone.margin if zone.top_aligned else height - zone.bottom + zone.margin,
     )
 

@@ -14,6 +14,9 @@ the middle, so the picture does not jitter). Captions go in rows that hold no sl
 - no layout, a low confidence, or neither slides nor a face: ``full``, the original 16:9 picture,
   with a note saying why (the job page shows it, and the owner can correct the layout there).
 
+A 16:9 clip (``original``) keeps the picture; its captions go under the slide where two lines fit,
+else beside it, else under the picture scaled down a little over a caption band.
+
 Plain Python: no Django, no I/O.
 """
 
@@ -44,6 +47,8 @@ class CaptionZone:
     bottom: int
     margin: int
     top_aligned: bool = False
+    left: int = 0  # columns ``left`` to ``right`` (None: the full width)
+    right: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,7 @@ def plan_picture(
     if not info.has_video:
         return PicturePlan("audio-only", width, height, "", bottom_zone)
     if layout == "original":
-        return _full(width, height, bottom_zone)
+        return _original(regions, info, width, height)
     if info.height > info.width:
         chain = _fit_chain(width, height)
         return PicturePlan("portrait", width, height, chain, bottom_zone)
@@ -130,6 +135,43 @@ def plan_picture(
         return _face_crop(camera, faces, found.interval, width, height, ranges)
     note = "Neither slides nor a face were found in this video, so the clip keeps its 16:9 picture."
     return _full(wide_w, wide_h, wide_zone, note)
+
+
+def _original(regions: Any, info: Any, width: int, height: int) -> PicturePlan:
+    """The 16:9 picture as it is, the captions beside or below the slide, never over it: where
+    there is no room for two lines, the picture is scaled down a little over a caption band."""
+    bottom_zone = CaptionZone(0, height, round(height * 0.07))
+    found = as_layout(regions)
+    trusted = found is not None and (
+        found.confidence >= LOW_CONFIDENCE or found.source == "corrected"
+    )
+    if not trusted or found is None or found.screen is None or not found.width:
+        return _full(width, height, bottom_zone)
+    if found.screen.confidence < _MIN_SCREEN_CONFIDENCE:
+        return _full(width, height, bottom_zone)
+    scale = min(width / found.width, height / found.height)
+    ox, oy = (width - found.width * scale) / 2, (height - found.height * scale) / 2
+    x, y, w, h = found.screen.box
+    left, right = round(ox + x * scale), round(ox + (x + w) * scale)
+    bottom = round(oy + (y + h) * scale)
+    font = round(min(width, height) * 0.045)  # the smallest caption worth reading
+    margin = round(height * 0.03)
+    if height - bottom - margin >= 2.6 * font:
+        return _full(width, height, CaptionZone(bottom, height, margin))
+    beside = max((width - right, "right"), (left, "left"))
+    if beside[0] >= 0.22 * width:
+        zone = (
+            CaptionZone(0, height, margin, left=right)
+            if beside[1] == "right"
+            else CaptionZone(0, height, margin, right=left)
+        )
+        return _full(width, height, zone)
+    band = even(2.6 * font + 2 * margin)
+    chain = (
+        f"[vc]scale={width}:{height - band}:force_original_aspect_ratio=decrease,"
+        f"pad={width}:{height}:(ow-iw)/2:({height - band}-ih)/2:color=black,setsar=1[vfinal]"
+    )
+    return PicturePlan("full", width, height, chain, CaptionZone(height - band, height, margin))
 
 
 def _full(width: int, height: int, zone: CaptionZone, note: str = "") -> PicturePlan:

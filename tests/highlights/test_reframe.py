@@ -260,3 +260,18 @@ def test_it_follows_the_face_without_jitter() -> None:
     assert xs == sorted(xs) and xs[-1] - xs[0] > 150
     speeds = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in pairwise(keys)]
     assert max(speeds) < 40  # pixels a second: a glide, not a jump
+
+
+def test_it_keeps_16_9_captions_off_the_slide() -> None:
+    info = _info(1280, 720)
+    # Room under the slide: the captions go there.
+    low = _layout(screen=Region((0, 0, 960, 540), 0.9))
+    plan = plan_picture("original", low, info, 1280, 720, [(0, 9)])
+    assert plan.captions.top >= 540 and "pad=1280:720:(ow-iw)/2:(oh-ih)/2" in plan.chain
+    # The slide reaches the bottom, with room beside it: the captions go beside it.
+    plan = plan_picture("original", _layout(), info, 1280, 720, [(0, 9)])
+    assert plan.captions.left >= 960 and plan.captions.right is None
+    # A full-frame slide: the picture is scaled down over a caption band, never covered.
+    full = _layout(screen=Region((0, 0, 1280, 720), 0.9), camera=None)
+    plan = plan_picture("original", full, info, 1280, 720, [(0, 9)])
+    assert 560 <= plan.captions.top < 720 and f"scale=1280:{plan.captions.top}" in plan.chain
