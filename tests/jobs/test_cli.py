@@ -75,3 +75,17 @@ def test_it_adds_highlights_to_the_json(lecture_video, tmp_path, settings):
     clip = document["clips"][0]
     assert Path(clip["file"]).exists() and Path(clip["thumbnail"]).exists()
     assert Path(clip["file"]).parent == clips_dir
+
+
+def test_it_writes_the_speaker_turns_as_rttm(jfk_wav, tmp_path):
+    from pyannote.database.util import load_rttm
+
+    out = tmp_path / "jfk.rttm"
+    # --format rttm needs no --diarize: speaker turns are what it asks for.
+    call_command("transcribe", str(jfk_wav), "--format", "rttm", "-o", str(out))
+    lines = [line.split() for line in out.read_text().splitlines()]
+    assert lines and all(len(f) == 10 and f[:3] == ["SPEAKER", "jfk", "1"] for f in lines)
+    turns = load_rttm(out)["jfk"]
+    # One speaker, whose words cover most of the 11 s.
+    assert turns.labels() == ["S1"]
+    assert turns.get_timeline().support().duration() >= 7

@@ -75,7 +75,8 @@ class Command(BaseCommand):
                     if bar is not None:
                         bar.close()
                 segments: list = transcribed.result.segments
-                if options["diarize"]:
+                # RTTM is speaker turns: asking for it asks for them.
+                if options["diarize"] or options["format"] == "rttm":
                     segments = with_speakers(
                         [segment.to_dict() for segment in segments],
                         diarize(read_wav(extracted.audio), speakers=options["speakers"] or None),
@@ -121,6 +122,8 @@ class Command(BaseCommand):
                 if highlights and options["format"] == "json"
                 else {}
             ),
+            # RTTM names the recording on every line: the input's file name.
+            **({"uri": Path(fetched.path).stem} if options["format"] == "rttm" else {}),
         )
         if highlights is not None:
             self.stderr.write(
