@@ -99,9 +99,15 @@ def test_it_finds_several_speakers_where_several_talk_at_length(
     several = [name for name in EXCERPTS if len(long[name]) >= 2]
     found = {name: len(meetings[name].labels) for name in EXCERPTS}
     assert len(several) == 6
-    # Today 4 of the 6: in trn04 and trn07 the second voice (3 to 4 s, partly over the first)
-    # is merged with the first; resemblyzer's far-field voices are close (docs/benchmarks.md).
-    assert sum(found[name] >= 2 for name in several) >= 4, found
+    # Today 2 of the 6 (trn00, trn09); elsewhere the second voice is merged with the first:
+    # resemblyzer hears far-field voices as close (docs/benchmarks.md, ``speakers``), and the
+    # threshold is set so that a single lecturer is never split (see cluster.py).
+    assert sum(found[name] >= 2 for name in several) >= 2, found
+
+
+@pytest.mark.parametrize("name", ["jfk.wav", "ls_test.flac"])
+def test_it_keeps_one_real_speaker_as_one(name: str) -> None:
+    assert diarize(_samples(shared_media(name))).labels == ["S1"]
 
 
 def test_it_labels_all_the_speech_it_finds(meetings: dict[str, Diarization]) -> None:
