@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from jobs import intake
 from jobs.cache import cached_source, copy_transcript, prompt_digest
+from jobs.children import descendants, kill_descendants
 from jobs.highlights.layout import LayoutResult
 from jobs.highlights.run import HighlightOptions, HighlightsOutcome, make_highlights
 from jobs.highlights.vocabulary import Term, distinctive_terms, glossary_prompt
@@ -127,6 +128,7 @@ class Heartbeat:
         self._thread = threading.Thread(target=self._beat, daemon=True, name=f"heartbeat-{job_id}")
 
     def __enter__(self) -> Heartbeat:
+        self._spare = frozenset(descendants())  # not started by this job
         self._thread.start()
         return self
 
@@ -141,7 +143,12 @@ class Heartbeat:
                     ours = Job.objects.filter(
                         pk=self.job_id, status=Job.Status.RUNNING, **self.claim
                     )
-                    ours.update(heartbeat_at=timezone.now())
+                    if not ours.update(heartbeat_at=timezone.now()):
+                        # Cancelled (or taken away): a job blocked in ffmpeg would only notice
+                        # when ffmpeg ends, so its children are ended now.
+                        kill_descendants(
+                            reason=f"job {self.job_id} is no longer ours", spare=self._spare
+                        )
                 except Exception:  # never take the job down; a database restart must not
                     # stop the beats for good either, or the sweeper would requeue a live job
                     logger.warning("heartbeat failed for job %s", self.job_id, exc_info=True)

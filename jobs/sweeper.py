@@ -33,6 +33,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from jobs.children import descendants, kill_descendants
 from jobs.models import Job
 
 logger = logging.getLogger(__name__)
@@ -262,6 +263,7 @@ def requeue_on_sigterm(job: Job) -> Iterator[None]:
         raise WorkerStopping()
 
     _stop.clear()
+    spare = frozenset(descendants())  # processes that are not this job's
     previous = signal.signal(signal.SIGTERM, on_sigterm)
     if previous is None:  # set outside Python: the default is the closest we can restore
         previous = signal.SIG_DFL
@@ -269,6 +271,8 @@ def requeue_on_sigterm(job: Job) -> Iterator[None]:
         yield
     except WorkerStopping:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one release is enough
+        # The job's ffmpeg and friends go with it (they may ignore SIGTERM for a long while).
+        kill_descendants(reason=f"worker stopping during job {job.pk}", spare=spare)
         # The signal may have cut a query short; start from a fresh connection.
         if not connection.in_atomic_block:
             connection.close()

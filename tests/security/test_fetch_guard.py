@@ -168,7 +168,7 @@ def test_it_stops_a_download_when_the_job_is_cancelled(alice, tmp_path, jfk_wav,
 
     root = tmp_path / "slow"
     root.mkdir()
-    (root / "talk.wav").write_bytes(jfk_wav.read_bytes() * 4)  # ~1.4 MB at ~128 KB/s: ~11 s
+    (root / "talk.wav").write_bytes(jfk_wav.read_bytes() * 8)  # ~2.8 MB at ~128 KB/s: ~22 s
     site, server = _serve(root, "127.0.0.1", delay=0.5)
     settings.URL_ALLOWLIST = ["127.0.0.1"]
     try:
@@ -182,7 +182,7 @@ def test_it_stops_a_download_when_the_job_is_cancelled(alice, tmp_path, jfk_wav,
         server.server_close()
     job.refresh_from_db()
     assert job.status == Job.Status.CANCELLED
-    assert elapsed < 6  # stopped at the next chunk, not at the end of the download
+    assert elapsed < 10  # stopped at the next chunk, not at the end of the download (~22 s)
 
 
 LOCAL_PLAYLISTS = {
@@ -225,3 +225,29 @@ def _upload(name: str, data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
+
+
+def test_it_ends_a_cancelled_jobs_child_processes(alice, jfk_wav, settings):
+    """A child that ignores SIGTERM, as ffmpeg did for > 20 s, ends within a heartbeat of Cancel."""
+    import signal
+    import sys
+
+    from jobs import services
+    from jobs.pipeline import Heartbeat, claim
+    from tests.jobs.factories import job_from_file
+
+    job = claim(str(job_from_file(alice, jfk_wav, highlights=False).pk))
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+    with Heartbeat(job.pk, every=0.2, started_at=job.started_at):
+        child = subprocess.Popen([sys.executable, "-c", stubborn])
+        try:
+            services.job_cancel(job=job)
+            deadline = time.monotonic() + 10
+            while child.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+                pytest.fail("the cancelled job's child process was still running after 10 s")
+    assert child.returncode == -signal.SIGKILL
