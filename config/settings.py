@@ -317,7 +317,12 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "jobs.dbcache.AtomicDatabaseCache", "LOCATION": "lectern_cache"}
+        else {
+            "BACKEND": "jobs.dbcache.AtomicDatabaseCache",
+            "LOCATION": "lectern_cache",
+            # Culling (default past 300 rows) would drop live counters; expired ones go first.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
     )
     | {"KEY_PREFIX": "lectern"}
 }
