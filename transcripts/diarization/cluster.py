@@ -34,7 +34,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 
 # Average cosine distance above which two groups of 1 s windows are two speakers (see above).
 SAME_SPEAKER_DISTANCE = 0.38
-# A group of fewer windows than this (about 1.5 s of speech) is too little to call a voice of its
+# A group of fewer windows than this (about 2 s of speech) is too little to call a voice of its
 # own when the count is estimated: it joins the nearest group (its speech keeps a label).
 MIN_CLUSTER_WINDOWS = 3
 # Longer recordings are clustered on an even sample of this many windows, the rest assigned to the
