@@ -175,11 +175,16 @@ def test_it_shows_slides_and_names_topics_after_them(
     client.force_login(bob)
     assert client.get(second).status_code == 404
 
-    # Bob uploads the same video: answered from the cache at once, with his own copies of the
-    # poster and the slide pictures, which outlive Alice's job.
-    again = job_from_file(bob, lecture.video, name="mine.mp4", highlights=False)
-    assert again.cached_from_hash and again.status == Job.Status.SUCCEEDED
+    # Bob uploads the same video: nothing tells him Alice did (it queues like any job), the
+    # worker reuses her transcript (same bytes, settings and title, so the same prompt), and his
+    # poster and slide pictures are made from his own upload, so they outlive Alice's job.
+    again = job_from_file(
+        bob, lecture.video, name="mine.mp4", title="Three lectures", highlights=False
+    )
+    assert not again.cached_from_hash and again.status == Job.Status.QUEUED
+    assert run_job(str(again.pk)) == Job.Status.SUCCEEDED
     again.refresh_from_db()
+    assert again.cached_from_hash
     assert again.poster.name == f"{again.media_dir()}/poster.jpg"
     assert [slide["title"] for slide in again.analysis["slides"]] == lecture.titles
     assert all(s["image"].startswith(f"{again.media_dir()}/") for s in again.analysis["slides"])
