@@ -424,6 +424,17 @@ def _diarize(job: Job, audio: Path) -> str:
         logger.warning("job %s: no speaker identification: %s", job.pk, exc)
         return f"Speakers were not identified: {exc}"
     logger.info("job %s: %s speakers", job.pk, len(diarized.speakers))
+    # Unlabelled lines must never pass for labelled ones: say when and how much.
+    if not diarized.speakers and diarized.segments:
+        return (
+            "Speakers were not identified: the voice detector found too little clear speech "
+            "to tell voices apart."
+        )
+    if diarized.unassigned_seconds >= 0.5:
+        return (
+            f"About {max(1, round(diarized.unassigned_seconds))} s of speech was too short to tell "
+            "who said it; those lines show the speaker nearest to them."
+        )
     return ""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
@@ -111,13 +112,25 @@ def highlights_of(job: Job) -> Highlights:
 
 
 def transcript_export(job: Job, fmt: str) -> str:
-    """The job's transcript in ``fmt`` (txt, srt, vtt, json), with the speaker names its owner gave.
+    """The job's transcript in ``fmt`` (txt, srt, vtt, json, rttm), with the speaker names its
+    owner gave.
 
     Raises Http404 when the job has no transcript yet. Pages and the API both download through here.
     """
     transcript = getattr(job, "transcript", None)
     if transcript is None:
         raise Http404("This job has no transcript yet.")
+    meta: dict[str, object] = {}
+    if fmt == "json":
+        # What the speech check found, so that API users see it as the page shows it.
+        meta["extra"] = {
+            "languages": transcript.languages,
+            "speech_seconds": transcript.speech_seconds,
+            "missing_speech": transcript.missing_speech,
+            "removed_segments": transcript.removed_segments,
+        }
+    if fmt == "rttm":
+        meta["uri"] = Path(job.display_name).stem  # RTTM's file id names the recording
     return exports.render(
         fmt,
         list(transcript.segments.all()),
@@ -126,17 +139,5 @@ def transcript_export(job: Job, fmt: str) -> str:
         backend=job.backend,
         model=job.model_name,
         speaker_names=job.speaker_names or None,
-        # JSON carries what the speech check found, so that API users see it as the page does.
-        **(
-            {
-                "extra": {
-                    "languages": transcript.languages,
-                    "speech_seconds": transcript.speech_seconds,
-                    "missing_speech": transcript.missing_speech,
-                    "removed_segments": transcript.removed_segments,
-                }
-            }
-            if fmt == "json"
-            else {}
-        ),
+        **meta,
     )

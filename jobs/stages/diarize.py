@@ -62,8 +62,7 @@ def diarize_job(
                 if number or len(parts) > 1:
                     target.text = piece["text"]
                     target.avg_logprob = row.avg_logprob
-                    if hasattr(row, "language"):  # a field newer schemas have
-                        target.language = row.language
+                    target.language = row.language
                 if number:
                     new.append(target)
                 index += 1

@@ -168,3 +168,4 @@ def test_it_exports_the_speaker_turns_as_rttm(client, alice, alice_key):
         ("SPEAKER", "10.000", "9.000", "Ada_Lovelace"),
     ]
     assert all(len(line) == 10 for line in lines)
+    assert {line[1] for line in lines} == {"talk"}  # the file id names the recording

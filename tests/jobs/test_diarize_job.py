@@ -99,3 +99,22 @@ def test_it_cuts_segments_where_the_speaker_changes(alice, tmp_path, settings):
     assert [(s.text, s.speaker) for s in job.transcript.segments.all()] == [
         (s.text, s.speaker) for s in cut
     ]
+
+
+def test_it_says_so_when_no_speaker_could_be_identified(alice, tmp_path):
+    # Lines the speech model wrote over audio in which the voice detector hears no clear speech
+    # (here: a faint hum) get no speaker, and the job says so rather than passing them for
+    # labelled ones.
+    import numpy as np
+
+    from jobs.pipeline import _diarize
+    from tests.synth import write_wav
+    from transcripts.models import Segment, Transcript
+
+    hum = (np.sin(np.arange(16000 * 6) * 2 * np.pi * 50 / 16000) * 300).astype("<i2")
+    job = job_from_file(alice, write_wav(tmp_path / "hum.wav", hum), diarize=True)
+    transcript = Transcript.objects.create(job=job, language="en", duration=6.0)
+    Segment.objects.create(transcript=transcript, index=0, start=0.5, end=5.0, text="Mm.")
+    note = _diarize(job, write_wav(tmp_path / "audio.wav", hum))
+    assert "Speakers were not identified" in note
+    assert not Segment.objects.get(transcript=transcript).speaker
