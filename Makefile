@@ -45,7 +45,7 @@ format: install
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
 
-# About 15-20 minutes on 2 cores; writes docs/benchmarks.md and bench/results.json (bench/README.md).
+# About 25-30 minutes on 2 cores; writes docs/benchmarks.md and bench/results.json (bench/README.md).
 bench: install system-deps
 	$(UV) run --frozen python -m bench.run
 

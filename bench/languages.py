@@ -7,8 +7,8 @@ Inputs, each with the time span of every language in it:
 - Held out (never looked at while the detection was written): synthetic lectures spoken by
   espeak-ng's voices in English and German, and French and English, with known text.
 
-For each language span the figure is the share of the reference's words (a bag of words, with
-counts) that the whole-file run with the language left to detect recovers in that span, divided by
+For each language span the figure is the share of the reference's content (its letters in
+order, spelling slips and word splits aside: ``tests.wer.recovered``) that the whole-file run with the language left to detect recovers in that span, divided by
 the share that the same model recovers when told the language and given only that span (what the
 issue calls "a forced-language run"). The reference is the true text where it is known (the
 synthetic inputs), else that told run itself. "Before" is faster-whisper's own single detection for the whole file, as Lectern did
@@ -21,7 +21,6 @@ bench file (where detection finds nothing to change), the file told "en".
 
 from __future__ import annotations
 
-import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,22 +60,6 @@ class Input:
     spans: list[tuple[str, float, float]]  # (language, start, end)
     held_out: bool
     texts: list[str] | None = None  # the true text of each span, when known
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
-
-
-def _recall(reference: list[str], found: list[str]) -> float:
-    pool: dict[str, int] = {}
-    for word in found:
-        pool[word] = pool.get(word, 0) + 1
-    hits = 0
-    for word in reference:
-        if pool.get(word, 0) > 0:
-            pool[word] -= 1
-            hits += 1
-    return hits / len(reference) if reference else 1.0
 
 
 def _wav(source: Path, target: Path) -> Path:
@@ -127,6 +110,7 @@ def measure(repeats: int, english_file: Any) -> dict[str, Any]:
     import numpy as np
     from faster_whisper.audio import decode_audio
 
+    from tests.wer import recovered
     from transcripts.backends.base import SegmentResult, TranscribeOptions
     from transcripts.backends.faster_whisper import FasterWhisperBackend
     from transcripts.speech import check
@@ -158,25 +142,25 @@ def measure(repeats: int, english_file: Any) -> dict[str, Any]:
             pieces, _info = whisper.transcribe(
                 piece, language=language, beam_size=5, vad_filter=True
             )
-            told = [w for p in pieces for w in _words(p.text)]
+            told = " ".join(p.text for p in pieces)
             found_after = _in_span(after.segments, start, end)
-            after_words = [w for s in found_after for w in _words(s.text)]
-            before_words = [w for s in _in_span(before, start, end) for w in _words(s.text)]
+            after_text = " ".join(s.text for s in found_after)
+            before_text = " ".join(s.text for s in _in_span(before, start, end))
             labelled = sum(s.end - s.start for s in found_after if s.language == language)
             total = sum(s.end - s.start for s in found_after) or 1.0
             # Against the true text where it is known (the share of it each run got right),
             # else against the run told the language.
-            reference = _words(item.texts[index]) if item.texts else told
-            told_share = _recall(reference, told)
+            reference = item.texts[index] if item.texts else told
+            told_share = recovered(reference, told)
             row = {
                 "language": language,
                 "start": start,
                 "end": end,
                 "reference": "truth" if item.texts else "told",
                 "told": told_share,
-                "before": _recall(reference, before_words),
-                "after": _recall(reference, after_words),
-                "after_vs_told": _recall(reference, after_words) / told_share
+                "before": recovered(reference, before_text),
+                "after": recovered(reference, after_text),
+                "after_vs_told": recovered(reference, after_text) / told_share
                 if told_share
                 else 1.0,
                 "labelled_right": labelled / total,

@@ -344,7 +344,8 @@ def languages(data: dict[str, Any]) -> list[str]:
         "## Languages: mixed-language recordings keep every passage",
         "",
         f"`{data['command']}` — model `{data['model']}`, language left to detect. For each language "
-        "span, the share of the reference's words (bag of words) found in that span: *told* by the "
+        "span, the share of the reference's content (its letters in order, so that spelling slips "
+        "and word splits count little) found in that span: *told* by the "
         "same model told the language and given only that span (a forced-language run), *before* "
         "by faster-whisper's single detection for the whole file (Lectern until now), *after* by "
         "Lectern's detection per stretch of speech. The reference is the text espeak-ng spoke for "

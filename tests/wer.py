@@ -24,6 +24,19 @@ def wer(reference: str, hypothesis: str) -> float:
     return float(jiwer.wer(normalise(reference), normalise(hypothesis)))
 
 
+def recovered(reference: str, hypothesis: str) -> float:
+    """Share of the reference's characters (letters and digits, case and spacing aside) that the
+    hypothesis holds in the same order: how much of a passage came through, whatever its
+    spelling errors and word splits ("unter folgenden" / "unterfolgenden" count alike)."""
+    from difflib import SequenceMatcher
+
+    a, b = (re.sub(r"[\W_]", "", normalise(text)) for text in (reference, hypothesis))
+    if not a:
+        return 1.0
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) / len(a)
+
+
 def speaker_accuracy(
     diarization: Diarization,
     truth: list[tuple[float, float, int]],
