@@ -308,6 +308,9 @@ def _run_stages(job: Job, progress: Progress) -> None:
 
     # Layout first: slide changes are evidence for the topics later on, and the slides' text
     # (read at those changes) gives transcription a glossary and the topics their titles.
+    # A layout the owner corrected on an earlier run is theirs: a retry keeps it.
+    saved = (job.analysis or {}).get("layout") or {}
+    corrected = saved if saved.get("source") == "corrected" else None
     layout = None
     slides = SlidesRead()
     slide_prompt = _slide_prompt_enabled()
@@ -316,7 +319,11 @@ def _run_stages(job: Job, progress: Progress) -> None:
             progress.plan(PLAN_TRANSCRIPT_SLIDES)
         progress.stage(Job.Stage.LAYOUT)
         try:
-            layout = read_layout(Path(job.media.path), timeout=settings.JOB_TIMEOUT)
+            layout = (
+                LayoutResult.from_dict(corrected)
+                if corrected
+                else read_layout(Path(job.media.path), timeout=settings.JOB_TIMEOUT)
+            )
         except MediaError:
             if highlights:
                 raise
@@ -456,9 +463,11 @@ def _highlights(
 
     def save_analysis(outcome: HighlightsOutcome) -> None:
         # Kept before rendering, so that the topics and chapters survive a rendering failure.
+        detected = (job.analysis or {}).get("layout_detected")
         job.analysis = {
             "silences": [list(pause) for pause in outcome.silences],
             "layout": layout.to_dict() if layout else None,
+            **({"layout_detected": detected} if detected else {}),
             "slide_changes": outcome.slide_changes,
             "slides": _slide_rows(slides or SlidesRead()),
             "topics": [topic.to_dict() for topic in outcome.analysis.topics],

@@ -161,3 +161,27 @@ def test_it_shows_the_layout_to_staff_in_the_admin(client, staff, alice, split_v
     client.force_login(staff)
     page = client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()
     assert "detected: split, confidence" in page and "slides [" in page and "camera [" in page
+
+
+def test_it_keeps_the_owners_correction_when_the_job_runs_again(alice, split_video, settings):
+    from jobs.layout_check import layout_correct
+    from jobs.services import job_retry
+    from jobs.tasks import run_job
+    from tests.jobs.factories import job_from_file
+
+    settings.LECTERN_MODEL = "tiny.en"
+    job = job_from_file(alice, split_video, name="lecture.mp4", highlights=True)
+    assert run_job(str(job.pk)) == Job.Status.SUCCEEDED, Job.objects.get(pk=job.pk).error_detail
+    job.refresh_from_db()
+    assert job.analysis["layout"]["source"] == "detected"
+    layout_correct(job=job, screen=(0, 0, 640, 360), camera=None, rerender=False)
+
+    # Run again from the start (a retry): the owner's boxes stay, the detector's are kept aside.
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED)
+    job.refresh_from_db()
+    assert job_retry(job=job)
+    assert run_job(str(job.pk)) == Job.Status.SUCCEEDED, Job.objects.get(pk=job.pk).error_detail
+    job.refresh_from_db()
+    assert job.analysis["layout"]["source"] == "corrected"
+    assert job.analysis["layout"]["screen"]["box"] == [0, 0, 640, 360]
+    assert job.analysis["layout_detected"]["source"] == "detected"
