@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from transcripts.backends.base import SegmentResult
-from transcripts.backends.faster_whisper import SAMPLE_RATE, wav_samples
+from transcripts.backends.faster_whisper import SAMPLE_RATE, read_window, wav_samples
 
 # Speech is read in windows of this many seconds (the VAD's state restarts at each; a pause
 # split by a window edge is still found on both sides).
@@ -114,8 +114,10 @@ def _windows(audio: Path) -> Iterator[tuple[float, np.ndarray]]:
         return
     size = WINDOW_SECONDS * SAMPLE_RATE
     for first in range(0, len(samples), size):
-        window = np.asarray(samples[first : first + size], dtype=np.float32) / 32768.0
-        yield first / SAMPLE_RATE, window
+        yield (
+            first / SAMPLE_RATE,
+            read_window(audio, samples, first, min(first + size, len(samples))),
+        )
 
 
 def speech_spans(audio: Path) -> list[tuple[float, float]]:

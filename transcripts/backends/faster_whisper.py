@@ -64,6 +64,16 @@ def wav_samples(audio: Path) -> np.ndarray | None:
     return np.memmap(audio, dtype="<i2", mode="r", offset=offset, shape=(frames,))
 
 
+def read_window(audio: Path, samples: np.memmap, first: int, end: int) -> np.ndarray:
+    """Samples ``first`` to ``end`` of the WAV that ``samples`` maps, as float32 in [-1, 1).
+
+    Read from the file, not sliced from the map: mapped pages would stay in the RSS window after
+    window, and the whole file would end up counted there after all.
+    """
+    pcm = np.fromfile(audio, dtype="<i2", offset=samples.offset + 2 * first, count=end - first)
+    return pcm.astype(np.float32) / 32768.0
+
+
 def windows(samples: np.ndarray, chunk_seconds: float) -> Iterator[tuple[int, int]]:
     """(first, end) sample indexes of consecutive windows of about ``chunk_seconds``, each cut
     at the quietest 20 ms frame of its last ``CUT_SEARCH_SECONDS`` so that no word is split."""
@@ -349,13 +359,7 @@ class FasterWhisperBackend:
             else:
                 duration = len(samples) / SAMPLE_RATE
                 for first, end in windows(samples, CHUNK_SECONDS):
-                    # Read, not sliced from the map: mapped pages would stay in the RSS window
-                    # after window, and the whole file would end up counted there after all.
-                    pcm = np.fromfile(
-                        audio, dtype="<i2", offset=samples.offset + 2 * first, count=end - first
-                    )
-                    window = pcm.astype(np.float32) / 32768.0
-                    del pcm
+                    window = read_window(audio, samples, first, end)
                     decode(window, first / SAMPLE_RATE)
                     del window
         except BackendError:
