@@ -229,6 +229,12 @@ class OpenAIServer(LoopbackServer):
     def base_url(self) -> str:
         return f"{self.url}/v1"
 
+    def use_in(self, settings: Any) -> None:
+        """Point Lectern's OpenAI backend (pytest-django's ``settings``) at this server."""
+        settings.OPENAI_API_KEY = self.api_key
+        settings.OPENAI_BASE_URL = self.base_url
+        settings.OPENAI_TIMEOUT = 10
+
     @property
     def uploads(self) -> list[Received]:
         """The requests that reached the transcription endpoints."""

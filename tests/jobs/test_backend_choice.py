@@ -39,9 +39,7 @@ def _jfk_transcript(received) -> dict:
 @pytest.fixture
 def openai(settings):
     with OpenAIServer(transcriber=_jfk_transcript) as server:
-        settings.OPENAI_API_KEY = server.api_key
-        settings.OPENAI_BASE_URL = server.base_url
-        settings.OPENAI_TIMEOUT = 10
+        server.use_in(settings)
         yield server
 
 

@@ -47,9 +47,7 @@ def _half_transcript(received) -> dict:
 @pytest.fixture
 def dropping_backend(settings):
     with OpenAIServer(transcriber=_half_transcript) as server:
-        settings.OPENAI_API_KEY = server.api_key
-        settings.OPENAI_BASE_URL = server.base_url
-        settings.OPENAI_TIMEOUT = 10
+        server.use_in(settings)
         yield server
 
 
