@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from jobs.media import SAMPLE_RATE, ffmpeg_exe, wav_duration
 from tests.synth import LECTURE_TOPICS, _to_samples, speech, write_wav
 from tests.synth_video import TOPICS
+from transcripts.media import SAMPLE_RATE, ffmpeg_exe, wav_duration
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "var" / "bench-cache"

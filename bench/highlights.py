@@ -46,11 +46,12 @@ def _record_ffmpeg(calls: list[tuple[list[str], str]]) -> Any:
 
 
 def measure(repeats: int) -> dict[str, Any]:
+    from jobs.highlights.analysers import find_topics
     from jobs.highlights.compiler import render_clip
-    from jobs.stages.analyse import find_topics
-    from jobs.stages.layout import read_layout
-    from jobs.stages.select import choose_clips
-    from jobs.stages.silences import find_silences
+    from jobs.highlights.layout import detect_layout
+    from jobs.highlights.selection import select_clips
+    from jobs.highlights.silences import detect_silences
+    from transcripts.media import read_wav
 
     video, audio, duration = lecture()
     backend = loaded_backend(MODEL)
@@ -76,10 +77,10 @@ def measure(repeats: int) -> dict[str, Any]:
         segments = result.segments
         seconds, _ = timed(lambda: default.transcribe(audio, TranscribeOptions("en")))
         times["default_transcription"].append(seconds)
-        seconds, layout = timed(lambda: read_layout(video))
+        seconds, layout = timed(lambda: detect_layout(video))
         seg, lay = segments, layout
         times["layout"].append(seconds)
-        seconds, found = timed(lambda: find_silences(audio, min_silence=0.5))
+        seconds, found = timed(lambda: detect_silences(read_wav(audio), min_silence=0.5))
         times["silences"].append(seconds)
         silences = [(float(a), float(b)) for a, b in found.silences]
         seconds, analysis = timed(
@@ -90,7 +91,7 @@ def measure(repeats: int) -> dict[str, Any]:
         )  # fmt: skip
         times["analysis"].append(seconds)
         seconds, selection = timed(
-            lambda s=silences, a=analysis, seg=seg: choose_clips(
+            lambda s=silences, a=analysis, seg=seg: select_clips(
                 seg, a.topics, s, count=5, min_length=20, max_length=120, max_pause=0.8
             )
         )

@@ -63,7 +63,7 @@ class Input:
 
 
 def _wav(source: Path, target: Path) -> Path:
-    from jobs.media import ffmpeg_exe
+    from transcripts.media import ffmpeg_exe
 
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)

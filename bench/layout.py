@@ -136,7 +136,7 @@ def _source_time(at: float, ranges: list[tuple[float, float]]) -> float:
 def _frame(path: Path, seconds: float, size: tuple[int, int]) -> np.ndarray:
     import subprocess
 
-    from jobs.media import ffmpeg_exe
+    from transcripts.media import ffmpeg_exe
 
     raw = subprocess.run(
         [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-ss", f"{seconds:.3f}", "-i", str(path),
@@ -149,7 +149,7 @@ def _frame(path: Path, seconds: float, size: tuple[int, int]) -> np.ndarray:
 def _check_clip(variant: Any, rendered: Any, scratch: Path) -> dict[str, Any]:
     """Legibility of the title and presence of the face in one rendered vertical clip."""
     from jobs.highlights.layout import find_faces
-    from jobs.stages.slides import grab_frame, ocr_lines
+    from jobs.pipeline.stages.slides import grab_frame, ocr_lines
 
     result: dict[str, Any] = {"arrangement": rendered.arrangement, "note": rendered.note}
     duration = rendered.duration
@@ -271,9 +271,9 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def measure(repeats: int) -> dict[str, Any]:
     from bench.highlights import lecture
+    from jobs.highlights.layout import detect_layout
     from jobs.highlights.reframe import plan_picture
-    from jobs.media import probe
-    from jobs.stages.layout import read_layout
+    from transcripts.media import probe
 
     out = REPO / "var" / "bench-cache" / "layout-clips"
     shutil.rmtree(out, ignore_errors=True)
@@ -291,7 +291,7 @@ def measure(repeats: int) -> dict[str, Any]:
         transcription.append(seconds)
 
         def layout_and_plans() -> None:
-            found = read_layout(video)
+            found = detect_layout(video)
             for start in np.linspace(0, duration - 30, 5):
                 plan_picture("vertical", found, info, *CLIP_SIZE, [(start, start + 30)])
 

@@ -1,5 +1,5 @@
 """One transcription in a process of its own, for its peak RSS: ``python -m bench.memory_child
-AUDIO [--whole]``. Runs the real transcription stage (jobs.stages.transcribe) with the settings
+AUDIO [--whole]``. Runs the real transcription stage (jobs.pipeline.stages.transcribe) with the settings
 bench.env.prepare() put in the environment. ``--whole`` turns the faster-whisper backend's
 windowing off (the code path before the optimisation). Prints one JSON line."""
 
@@ -32,10 +32,10 @@ def main() -> None:
     import django
 
     django.setup()
-    from jobs.media import wav_duration
-    from jobs.stages.transcribe import transcribe
+    from jobs.pipeline.stages.transcribe import transcribe
     from transcripts.backends import faster_whisper
     from transcripts.backends.base import TranscribeOptions
+    from transcripts.media import wav_duration
 
     if args.whole:
         faster_whisper.CHUNK_SECONDS = 0

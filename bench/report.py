@@ -133,7 +133,7 @@ def memory(data: dict[str, Any]) -> list[str]:
     return [
         "## Memory: worker peak RSS, 10 against 60 minutes of audio",
         "",
-        f"`{data['command']}` — the transcription stage (`jobs.stages.transcribe`, "
+        f"`{data['command']}` — the transcription stage (`jobs.pipeline.stages.transcribe`, "
         f"`{data['model']}`) in a fresh process per size; peak RSS is that process's own `VmHWM` (`ru_maxrss` would include the bench process's RSS, carried over the exec). "
         f"Short: {data['short_seconds'] / 60:.1f} min; long: {data['long_seconds'] / 60:.1f} min (the "
         "short file looped with ffmpeg concat). A process that only loads the model peaks at "

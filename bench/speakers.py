@@ -40,7 +40,7 @@ def _mono(path: Path) -> Any:
 
     import numpy as np
 
-    from jobs.media import SAMPLE_RATE, ffmpeg_exe
+    from transcripts.media import SAMPLE_RATE, ffmpeg_exe
 
     raw = subprocess.run(
         [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(path),
@@ -138,10 +138,10 @@ def stereo() -> dict[str, Any]:
 
 def held_out_conversation() -> dict[str, Any]:
     """Accuracy on a dialogue in two espeak-ng voices the tests and calibration never used."""
-    from jobs.media import read_wav
     from tests.synth import CONVERSATION, conversation_turns, speech
     from tests.wer import speaker_accuracy
     from transcripts.diarization import diarize
+    from transcripts.media import read_wav
 
     FOLDER.mkdir(parents=True, exist_ok=True)
     path = FOLDER / f"held-out-{'-'.join(v.replace('+', '') for v in HELD_OUT_VOICES)}.wav"
@@ -161,10 +161,10 @@ def held_out_conversation() -> dict[str, Any]:
 
 
 def measure(repeats: int) -> dict[str, Any]:
-    from jobs.media import read_wav
     from tests.synth import conversation_speech, conversation_turns
     from tests.wer import speaker_accuracy
     from transcripts.diarization import default_encoder, diarize
+    from transcripts.media import read_wav
 
     FOLDER.mkdir(parents=True, exist_ok=True)
     talk = conversation_speech(FOLDER / "conversation.wav")

@@ -39,7 +39,7 @@ def lecture() -> tuple[Path, Path, float, str]:
 def measure(repeats: int) -> dict[str, Any]:
     from jobs.highlights.layout import detect_layout
     from jobs.highlights.vocabulary import distinctive_terms, glossary_prompt
-    from jobs.stages.slides import read_slides
+    from jobs.pipeline.stages.slides import read_slides
     from tests.synth_slides import TERMS, term_error_rate
     from tests.wer import wer
 

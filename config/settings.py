@@ -65,7 +65,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Early, so that every response (errors included) carries the policy.
-    "jobs.middleware.ContentSecurityPolicyMiddleware",
+    "jobs.ops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,7 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "jobs.context_processors.site",
+                "jobs.pages.context_processors.site",
             ],
         },
     },
@@ -138,7 +138,7 @@ JOB_MAX_ATTEMPTS = env.integer("LECTERN_JOB_MAX_ATTEMPTS", 3, minimum=1)
 REDIS_URL = env.string("REDIS_URL")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
-# Crash recovery (jobs.sweeper): a worker touches its running job's heartbeat this often, and the
+# Crash recovery (jobs.pipeline.sweeper): a worker touches its running job's heartbeat this often, and the
 # sweeper, run every minute, puts a running job whose heartbeat is older than
 # LECTERN_STALE_AFTER_SECONDS back in the queue (or fails it after JOB_MAX_ATTEMPTS).
 LECTERN_HEARTBEAT_SECONDS = env.number("LECTERN_HEARTBEAT_SECONDS", 10, minimum=0.1)
@@ -181,8 +181,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Anyone may create an account unless this is off; staff can always add users in admin.
 SIGNUP_ENABLED = env.boolean("LECTERN_SIGNUP", True)
-# Failed passwords are counted per account and per address in the shared cache (jobs.throttle).
-AUTHENTICATION_BACKENDS = ["jobs.throttle.ThrottledModelBackend"]
+# Failed passwords are counted per account and per address in the shared cache (jobs.accounts.throttle).
+AUTHENTICATION_BACKENDS = ["jobs.accounts.throttle.ThrottledModelBackend"]
 LECTERN_LOGIN_FAILURES_PER_ACCOUNT = env.integer("LECTERN_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 LECTERN_LOGIN_FAILURES_PER_ADDRESS = env.integer(
     "LECTERN_LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1
@@ -217,7 +217,7 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env.string("LECTERN_MEDIA_ROOT", "") or DATA_DIR / "media").resolve()
 # Media is never served by URL: every file goes through a view that checks its owner.
 
-# Uploads stream to disk in chunks; the limit is enforced while they arrive (jobs.uploads).
+# Uploads stream to disk in chunks; the limit is enforced while they arrive (jobs.intake.uploads).
 MAX_UPLOAD_MB = env.integer("LECTERN_MAX_UPLOAD_MB", 2048, minimum=1)
 MAX_DURATION_MINUTES = env.integer("LECTERN_MAX_DURATION_MINUTES", 240, minimum=1)
 # Links are fetched only from public addresses; these hosts or CIDRs are allowed as well
@@ -229,10 +229,10 @@ MAX_BATCH = env.integer("LECTERN_MAX_BATCH", 20, minimum=1)
 # All files of one request together (a batch); enforced while it streams, like the per-file limit.
 MAX_REQUEST_MB = env.integer("LECTERN_MAX_REQUEST_MB", 2 * MAX_UPLOAD_MB, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-# Uploads in progress; files a killed web process left behind are swept away (jobs.uploads).
+# Uploads in progress; files a killed web process left behind are swept away (jobs.intake.uploads).
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "uploads")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, exist_ok=True)
-FILE_UPLOAD_HANDLERS = ["jobs.uploads.LimitedTemporaryFileUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["jobs.intake.uploads.LimitedTemporaryFileUploadHandler"]
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Email -----------------------------------------------------------------------------------------
@@ -283,6 +283,9 @@ GEMINI = {
 }
 # Minutes a month each user may send to a metered backend (OpenAI); staff can set it per user.
 METERED_MINUTES_QUOTA = env.integer("LECTERN_METERED_MINUTES_QUOTA", 600, minimum=0)
+# Who may send how many minutes to a metered backend: a dotted path, so that transcripts/ needs
+# nothing from jobs/ (a test names its own).
+LECTERN_QUOTA_CHECK = "jobs.accounts.usage.check_metered_quota"
 
 # --- Security --------------------------------------------------------------------------------------
 HTTPS = env.boolean("LECTERN_HTTPS", False)
@@ -303,7 +306,7 @@ if BEHIND_PROXY:
 # Load balancers and Prometheus probe these over plain HTTP from inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
-# --- Operations (jobs.ops) -------------------------------------------------------------------------
+# --- Operations (jobs.ops.views) -------------------------------------------------------------------------
 # /metrics asks for ``Authorization: Bearer <token>`` when this is set, and is open otherwise.
 LECTERN_METRICS_TOKEN = env.string("LECTERN_METRICS_TOKEN")
 # /healthz fails when the media volume has less free space than this.
@@ -311,14 +314,14 @@ LECTERN_MIN_FREE_DISK_MB = env.integer("LECTERN_MIN_FREE_DISK_MB", 1024, minimum
 
 # --- Cache -----------------------------------------------------------------------------------------
 # Rate-limit and sign-in counters live here, shared by every web process: in Redis when REDIS_URL
-# is set, in the database otherwise (a table made by ``migrate``; jobs.dbcache counts atomically).
+# is set, in the database otherwise (a table made by ``migrate``; jobs.ops.dbcache counts atomically).
 # Never per process: with N web processes a per-process counter allows N times the limit.
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {
-            "BACKEND": "jobs.dbcache.AtomicDatabaseCache",
+            "BACKEND": "jobs.ops.dbcache.AtomicDatabaseCache",
             "LOCATION": "lectern_cache",
             # Culling (default past 300 rows) would drop live counters; expired ones go first.
             "OPTIONS": {"MAX_ENTRIES": 100_000},
@@ -327,7 +330,7 @@ CACHES = {
     | {"KEY_PREFIX": "lectern"}
 }
 
-# --- API and webhooks (jobs.api, jobs.webhooks) -----------------------------------------------------
+# --- API and webhooks (jobs.api.views, jobs.api.webhooks) -----------------------------------------------------
 LECTERN_API_RATE_PER_MINUTE = env.integer("LECTERN_API_RATE_PER_MINUTE", 60, minimum=1)
 LECTERN_API_USER_RATE_PER_MINUTE = env.integer("LECTERN_API_USER_RATE_PER_MINUTE", 120, minimum=1)
 LECTERN_WEBHOOK_MAX_ATTEMPTS = env.integer("LECTERN_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
@@ -343,10 +346,10 @@ if LOG_FORMAT not in {"plain", "json"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"job": {"()": "jobs.logs.JobContextFilter"}},
+    "filters": {"job": {"()": "jobs.ops.logs.JobContextFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s%(job_tag)s %(message)s"},
-        "json": {"()": "jobs.logs.JsonFormatter"},
+        "json": {"()": "jobs.ops.logs.JsonFormatter"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["job"]}

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from jobs import services
+from jobs.accounts import admin as accounts_admin  # noqa: F401  (registers the user admin)
 from jobs.models import ApiKey, Job, Webhook, WebhookDelivery
 
 

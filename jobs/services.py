@@ -6,16 +6,19 @@ import hashlib
 import logging
 import shutil
 import uuid
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from jobs.models import Job
+from jobs.pipeline.cache import cached_source, copy_pictures
+from transcripts.models import Segment, Transcript
+from transcripts.selectors import transcript_record
+from transcripts.services import transcript_replace
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +46,6 @@ def clean_original_name(name: str) -> str:
 
 def job_enqueue(job: Job) -> None:
     """Hand the job to a worker once the surrounding transaction has committed."""
-    from django_q.tasks import async_task
-
     job_id = str(job.pk)
     transaction.on_commit(
         lambda: async_task("jobs.tasks.run_job", job_id, task_name=f"job-{job_id}")
@@ -124,10 +125,6 @@ def _finish_from_cache(job: Job) -> bool:
 
     Jobs that also want highlight clips still go to a worker, which reuses the transcript there.
     """
-    from django_q.tasks import async_task
-
-    from jobs.cache import cached_source, copy_pictures, copy_transcript
-
     if job.diarize:  # speakers are found by a worker
         return False
     source = cached_source(job, same_owner_and_title=True)
@@ -136,7 +133,9 @@ def _finish_from_cache(job: Job) -> bool:
     wants_highlights = source.has_video if job.highlights is None else job.highlights
     if wants_highlights:
         return False
-    copy_transcript(source, job)
+    transcript_replace(
+        job_id=job.pk, record=transcript_record(source.transcript).without_speakers()
+    )
     copy_pictures(source, job)
     now = timezone.now()
     Job.objects.filter(pk=job.pk).update(
@@ -187,8 +186,6 @@ def job_cancel(*, job: Job) -> bool:
 @transaction.atomic
 def job_retry(*, job: Job) -> bool:
     """Queue a failed or cancelled job again, from the start."""
-    from transcripts.models import Transcript
-
     retried = Job.objects.filter(
         pk=job.pk, status__in=[Job.Status.FAILED, Job.Status.CANCELLED]
     ).update(
@@ -211,7 +208,7 @@ def job_retry(*, job: Job) -> bool:
 
 def job_delete(*, job: Job) -> None:
     """Delete a job with every file it owns."""
-    folder = Path(settings.MEDIA_ROOT) / job.media_dir()
+    folder = job.media_path()
     job_cancel(job=job)
     job.delete()
     shutil.rmtree(folder, ignore_errors=True)
@@ -219,8 +216,6 @@ def job_delete(*, job: Job) -> None:
 
 def clips_refresh_captions(*, job: Job, start: float, end: float) -> list[int]:
     """Queue the clips that show [start, end] to be rendered again with the edited captions."""
-    from django_q.tasks import async_task
-
     indexes = list(job.clips.filter(start__lt=end, end__gt=start).values_list("index", flat=True))
     if indexes:
         job_id = str(job.pk)
@@ -234,8 +229,6 @@ def clips_refresh_captions(*, job: Job, start: float, end: float) -> list[int]:
 
 def job_rename_speakers(*, job: Job, names: dict[str, str]) -> dict[str, str]:
     """Give the speaker labels found ("S1") names ("Lecturer"); an empty name clears it."""
-    from transcripts.models import Segment
-
     labels = set(
         Segment.objects.filter(transcript__job=job)
         .exclude(speaker="")

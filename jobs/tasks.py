@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from jobs import pipeline, sweeper, webhooks
-from jobs.logs import job_context
-from jobs.notifications import notify_job_finished
+from jobs.api import webhooks
+from jobs.ops.logs import job_context
+from jobs.pipeline import sweeper, worker
+from jobs.pipeline.notifications import notify_job_finished
 
 
 def run_job(job_id: str) -> str | None:
     with job_context(job_id):  # every log record of the run carries the job's id
-        job = pipeline.run(job_id, notify=notify_job_finished)
+        job = worker.run(job_id, notify=notify_job_finished)
         webhooks.job_finished(job)  # queues a delivery if the owner set a webhook
     return None if job is None else job.status
 
@@ -21,12 +22,12 @@ def sweep_stale_jobs() -> str:
 
 def rerender_clips(job_id: str, indexes: list[int]) -> int:
     with job_context(job_id):
-        return pipeline.rerender_clips(job_id, indexes)
+        return worker.rerender_clips(job_id, indexes)
 
 
 def rerender_layout(job_id: str) -> int:
     """Every clip again, after the owner corrected the layout on the job page."""
-    from jobs import layout_check
+    from jobs.pages import layout_check
 
     with job_context(job_id):
         return layout_check.rerender_layout(job_id)

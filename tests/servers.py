@@ -254,7 +254,7 @@ class OpenAIServer(LoopbackServer):
 
 def decode_to_pcm(data: bytes, rate: int = 16_000) -> np.ndarray:
     """Any audio file's bytes as mono int16 samples at ``rate``, decoded by ffmpeg."""
-    from jobs.media import ffmpeg_exe
+    from transcripts.media import ffmpeg_exe
 
     completed = subprocess.run(
         [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", "pipe:0",

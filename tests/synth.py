@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jobs.media import SAMPLE_RATE, ffmpeg_exe
+from transcripts.media import SAMPLE_RATE, ffmpeg_exe
 
 ESPEAK = shutil.which("espeak-ng") or shutil.which("espeak")
 # The clearest of espeak-ng's English voices for Whisper, measured on the lecture text below.

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from jobs.media import SAMPLE_RATE, ffmpeg_exe
 from tests.synth import speech, write_wav
+from transcripts.media import SAMPLE_RATE, ffmpeg_exe
 
 SIZE = (1280, 720)
 # Ground truth for the layout detector, [x, y, w, h] in source pixels.

@@ -75,18 +75,3 @@ class SegmentRevision(models.Model):
 
     def __str__(self) -> str:
         return f"Revision of segment {self.segment_id} at {self.created_at:%Y-%m-%d %H:%M}"
-
-
-class Profile(models.Model):
-    """Per-user settings that staff edit in admin (usage limits)."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lectern_profile"
-    )
-    # Minutes a month this user may send to a metered backend (OpenAI); empty: the site default.
-    metered_minutes_quota = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Empty: use LECTERN_METERED_MINUTES_QUOTA."
-    )
-
-    def __str__(self) -> str:
-        return f"Profile of {self.user}"

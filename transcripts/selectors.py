@@ -10,7 +10,8 @@ from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from transcripts.models import Segment
+from transcripts.models import Segment, Transcript
+from transcripts.record import TranscriptRecord
 
 _OPEN, _CLOSE = "\x02", "\x03"  # snippet markers no transcript contains
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -97,3 +98,29 @@ def search_segments(user: AbstractBaseUser, text: str, *, limit: int = 50) -> li
     )
     by_id = {segment.pk: segment for segment in segments}
     return [SearchHit(by_id[pk], _highlight(snippets[pk])) for pk, _ in rows if pk in by_id]
+
+
+def transcript_record(transcript: Transcript) -> TranscriptRecord:
+    """A stored transcript as plain data (for reuse by another job, or to export)."""
+    return TranscriptRecord(
+        language=transcript.language,
+        duration=transcript.duration,
+        language_probability=transcript.language_probability,
+        languages=dict(transcript.languages or {}),
+        speech_seconds=transcript.speech_seconds,
+        missing_speech=list(transcript.missing_speech or []),
+        removed_segments=list(transcript.removed_segments or []),
+        prompt_sha256=transcript.prompt_sha256,
+        segments=[
+            {
+                "start": s.start,
+                "end": s.end,
+                "text": s.text,
+                "avg_logprob": s.avg_logprob,
+                "language": s.language,
+                "speaker": s.speaker,
+                "words": list(s.words or []),
+            }
+            for s in transcript.segments.order_by("index")
+        ],
+    )

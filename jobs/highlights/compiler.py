@@ -26,7 +26,7 @@ import logging
 import math
 import re
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -36,7 +36,7 @@ import pysubs2
 
 from jobs.highlights.reframe import CaptionZone, plan_picture, to_output
 from jobs.highlights.text import TimedWord, ends_sentence, timed_words
-from jobs.media import MediaError, ffmpeg_exe, probe
+from transcripts.media import MediaError, ffmpeg_exe, probe
 
 logger = logging.getLogger(__name__)
 
@@ -433,3 +433,32 @@ def _write_captions(
 def _ass_escape(text: str) -> str:
     # Braces open override blocks and a backslash starts a tag; neither belongs in a caption.
     return text.replace("\\", "/").replace("{", "(").replace("}", ")")
+
+
+def render_clips(
+    source: Path,
+    clips: Sequence[Any],
+    segments: Sequence[Any],
+    folder: Path,
+    *,
+    layout: str,
+    regions: Any = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> list[RenderedClip]:
+    """Each chosen clip rendered into ``folder`` as clip-01.mp4, clip-02.mp4..."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rendered = []
+    for number, clip in enumerate(clips, start=1):
+        rendered.append(
+            render_clip(
+                source,
+                clip,
+                segments,
+                folder / f"clip-{number:02d}.mp4",
+                layout=layout,
+                regions=regions,
+            )
+        )
+        if on_progress is not None:
+            on_progress(number / len(clips))
+    return rendered

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from jobs.media import MediaError, ffmpeg_exe, probe
+from transcripts.media import MediaError, ffmpeg_exe, probe
 
 Box = tuple[int, int, int, int]  # x, y, w, h in source pixels
 

@@ -11,15 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jobs.highlights.analysers import AnalysisResult
-from jobs.highlights.compiler import RenderedClip
+from jobs.highlights.analysers import AnalysisResult, find_topics
+from jobs.highlights.compiler import RenderedClip, render_clips
 from jobs.highlights.layout import LayoutResult
-from jobs.highlights.selection import SelectionResult
+from jobs.highlights.selection import SelectionResult, select_clips
+from jobs.highlights.silences import detect_silences
 from jobs.highlights.vocabulary import retitle_topics
-from jobs.stages.analyse import find_topics
-from jobs.stages.render import render_clips
-from jobs.stages.select import choose_clips
-from jobs.stages.silences import find_silences
+from transcripts.media import read_wav
 
 
 @dataclass(frozen=True)
@@ -118,7 +116,7 @@ def make_highlights(
     slide shown during most of it, when that title is short and meaningful.
     """
     on_stage("silences")
-    found = find_silences(audio, min_silence=options.min_silence)
+    found = detect_silences(read_wav(audio), min_silence=options.min_silence)
     silences = [(float(a), float(b)) for a, b in found.silences]
 
     on_stage("analyse")
@@ -135,7 +133,7 @@ def make_highlights(
     retitle_topics(analysis.topics, slide_titles, end=duration)
 
     on_stage("select")
-    selection = choose_clips(
+    selection = select_clips(
         segments,
         analysis.topics,
         silences,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jobs.media import SAMPLE_RATE
+from transcripts.media import SAMPLE_RATE
 
 _FLOOR_DB = -120.0  # the level given to digital silence, so that log10 never sees zero
 
@@ -66,7 +66,7 @@ def detect_silences(
 ) -> SilenceResult:
     """Intervals of at least ``min_silence`` seconds whose frame energy stays under the threshold.
 
-    ``samples`` is 16-bit PCM (a ``numpy.memmap`` from ``jobs.media.read_wav`` is fine). The
+    ``samples`` is 16-bit PCM (a ``numpy.memmap`` from ``transcripts.media.read_wav`` is fine). The
     threshold for each ``window`` seconds is the local noise floor (5th percentile of frame
     energy over that window and its neighbours) plus ``ratio`` of the distance to the speech level
     (95th percentile over the whole recording), and at least ``min_margin_db`` above the floor.

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from jobs.layout_check import layout_context
+from jobs.pages.layout_check import layout_context
 
 register = template.Library()
 

@@ -4,19 +4,19 @@ from collections.abc import Callable
 
 import pytest
 
-from jobs import apikeys
+from jobs.api import keys
 from jobs.models import Clip, Job
 from transcripts.models import Segment, Transcript
 
 
 @pytest.fixture
 def alice_key(alice) -> str:
-    return apikeys.api_key_create(user=alice, name="tests").token
+    return keys.api_key_create(user=alice, name="tests").token
 
 
 @pytest.fixture
 def bob_key(bob) -> str:
-    return apikeys.api_key_create(user=bob, name="tests").token
+    return keys.api_key_create(user=bob, name="tests").token
 
 
 def bearer(token: str) -> dict[str, str]:

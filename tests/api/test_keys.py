@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from jobs import apikeys
+from jobs.api import keys
 from jobs.models import ApiKey
 from tests.api.conftest import bearer, finished_job
 
@@ -26,7 +26,7 @@ def test_it_answers_401_in_json_without_a_valid_key(client, alice, headers):
 
 
 def test_it_stores_only_a_hash_and_refuses_a_revoked_key(client, alice):
-    created = apikeys.api_key_create(user=alice, name="script")
+    created = keys.api_key_create(user=alice, name="script")
     key = ApiKey.objects.get()
     assert created.token not in (key.hashed_key, key.prefix) and created.token.startswith(
         key.prefix
@@ -37,7 +37,7 @@ def test_it_stores_only_a_hash_and_refuses_a_revoked_key(client, alice):
     key.refresh_from_db()
     assert key.last_used_at is not None
 
-    assert apikeys.api_key_revoke(user=alice, key_id=key.pk)
+    assert keys.api_key_revoke(user=alice, key_id=key.pk)
     assert client.get("/api/v1/jobs", headers=bearer(created.token)).status_code == 401
 
 
@@ -57,22 +57,22 @@ def test_a_key_sees_only_its_users_jobs(client, alice, bob, bob_key):
 
 def test_the_profile_creates_shows_once_and_revokes_keys(client, alice, bob):
     client.force_login(alice)
-    created = client.post(reverse("jobs:api-key-create"), {"name": "laptop"})
+    created = client.post(reverse("accounts:api-key-create"), {"name": "laptop"})
     page = created.content.decode()
     key = ApiKey.objects.get(user=alice)
     token = page.split('id="new-api-key">', 1)[1].split("<", 1)[0]
-    assert token.startswith(key.prefix) and apikeys.hash_token(token) == key.hashed_key
+    assert token.startswith(key.prefix) and keys.hash_token(token) == key.hashed_key
     assert "laptop" in page
 
-    listing = client.get(reverse("jobs:profile")).content.decode()
+    listing = client.get(reverse("accounts:profile")).content.decode()
     assert key.prefix in listing and token not in listing
 
     # Someone else's key cannot be revoked (and is not found); one's own can.
     client.force_login(bob)
-    assert client.post(reverse("jobs:api-key-revoke", args=[key.pk])).status_code == 404
+    assert client.post(reverse("accounts:api-key-revoke", args=[key.pk])).status_code == 404
     client.force_login(alice)
-    assert client.post(reverse("jobs:api-key-revoke", args=[key.pk])).status_code == 302
+    assert client.post(reverse("accounts:api-key-revoke", args=[key.pk])).status_code == 302
     key.refresh_from_db()
     assert key.revoked_at is not None
     assert client.get("/api/v1/jobs", headers=bearer(token)).status_code == 401
-    assert client.get(reverse("jobs:api-key-revoke", args=[key.pk])).status_code == 405
+    assert client.get(reverse("accounts:api-key-revoke", args=[key.pk])).status_code == 405

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobs import apikeys, ratelimit
+from jobs.api import keys, ratelimit
 from tests.api.conftest import bearer
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +22,8 @@ def test_it_answers_429_with_retry_after_past_the_per_key_limit(client, alice_ke
 def test_the_user_limit_covers_all_of_a_users_keys(client, alice, bob_key, settings):
     settings.LECTERN_API_RATE_PER_MINUTE = 100
     settings.LECTERN_API_USER_RATE_PER_MINUTE = 4
-    first = apikeys.api_key_create(user=alice).token
-    second = apikeys.api_key_create(user=alice).token
+    first = keys.api_key_create(user=alice).token
+    second = keys.api_key_create(user=alice).token
 
     answers = [
         client.get("/api/v1/jobs", headers=bearer(key)).status_code

@@ -10,9 +10,10 @@ from django_q.conf import Conf
 from django_q.models import Schedule
 from django_q.scheduler import scheduler
 
-from jobs import apikeys, intake, webhooks
+from jobs.api import keys, webhooks
+from jobs.intake import rules
 from jobs.models import Job, Webhook, WebhookDelivery
-from jobs.sweeper import sweep_stale_jobs
+from jobs.pipeline.sweeper import sweep_stale_jobs
 from jobs.tasks import run_job
 from tests.api.conftest import finished_job
 from tests.jobs.factories import job_from_file
@@ -20,7 +21,7 @@ from tests.servers import LoopbackServer, server_error
 
 
 def _retries():
-    return Schedule.objects.filter(func="jobs.webhooks.deliver")
+    return Schedule.objects.filter(func="jobs.api.webhooks.deliver")
 
 
 class Receiver(LoopbackServer):
@@ -69,7 +70,7 @@ def _signed_body(request, secret: str) -> dict:
 def test_it_posts_a_signed_event_when_a_real_job_ends(
     alice, jfk_wav, receiver, allow_loopback, run_tasks_inline
 ):
-    webhook = apikeys.webhook_set(user=alice, url=f"{receiver.url}/hook")
+    webhook = keys.webhook_set(user=alice, url=f"{receiver.url}/hook")
     # The upload's own queueing runs the job inline too (sync mode); run_job then finds it done.
     job = job_from_file(alice, jfk_wav, highlights=False)
     run_job(str(job.pk))
@@ -92,7 +93,7 @@ def test_it_posts_the_failure_when_the_sweeper_gives_up_on_a_job(
     alice, receiver, allow_loopback, run_tasks_inline, settings
 ):
     # No worker run ends this job: its workers died three times and the sweeper fails it.
-    webhook = apikeys.webhook_set(user=alice, url=f"{receiver.url}/hook")
+    webhook = keys.webhook_set(user=alice, url=f"{receiver.url}/hook")
     job = finished_job(alice)
     Job.objects.filter(pk=job.pk).update(
         status=Job.Status.RUNNING,
@@ -115,13 +116,13 @@ def test_a_500_is_retried_with_backoff_and_every_attempt_is_logged(
 ):
     settings.LECTERN_WEBHOOK_BACKOFF_SECONDS = 10
     job = finished_job(alice)
-    webhook = apikeys.webhook_set(user=alice, url=f"{receiver.url}/hook")
+    webhook = keys.webhook_set(user=alice, url=f"{receiver.url}/hook")
     receiver.script(server_error(500))
 
     assert webhooks.deliver(str(job.pk), "job.succeeded") == 500
 
     retry = _retries().get()
-    assert retry.func == "jobs.webhooks.deliver" and retry.schedule_type == Schedule.ONCE
+    assert retry.func == "jobs.api.webhooks.deliver" and retry.schedule_type == Schedule.ONCE
     wait = (retry.next_run - timezone.now()).total_seconds()
     assert 8 < wait <= 10
     # What the cluster's scheduler does once the time has come.
@@ -141,7 +142,7 @@ def test_a_500_is_retried_with_backoff_and_every_attempt_is_logged(
 def test_it_gives_up_after_the_last_attempt(alice, receiver, allow_loopback, settings):
     settings.LECTERN_WEBHOOK_MAX_ATTEMPTS = 2
     job = finished_job(alice)
-    apikeys.webhook_set(user=alice, url=f"{receiver.url}/hook")
+    keys.webhook_set(user=alice, url=f"{receiver.url}/hook")
     receiver.script(server_error(503), server_error(503))
 
     webhooks.deliver(str(job.pk), "job.succeeded", 1)
@@ -156,7 +157,7 @@ def test_it_refuses_a_loopback_url_without_the_allowlist(client, alice, receiver
     settings.URL_ALLOWLIST = []
     client.force_login(alice)
 
-    page = client.post(reverse("jobs:webhook-update"), {"url": f"{receiver.url}/hook"})
+    page = client.post(reverse("accounts:webhook-update"), {"url": f"{receiver.url}/hook"})
     assert page.status_code == 400 and "private or internal" in page.content.decode()
     assert not Webhook.objects.exists()
 
@@ -175,7 +176,7 @@ def test_the_connection_guard_refuses_an_address_that_changed(
 ):
     settings.URL_ALLOWLIST = []
     # As if DNS answered with a public address when the URL was checked, and 127.0.0.1 later.
-    monkeypatch.setattr(intake, "validate_url", lambda url: url)
+    monkeypatch.setattr(rules, "validate_url", lambda url: url)
     Webhook.objects.create(user=alice, url=f"http://localhost:{receiver.port}/hook", secret="s")
     job = finished_job(alice)
 
@@ -188,12 +189,12 @@ def test_the_connection_guard_refuses_an_address_that_changed(
 @pytest.mark.django_db
 def test_the_profile_sets_rotates_and_removes_the_webhook(client, alice, allow_loopback):
     client.force_login(alice)
-    client.post(reverse("jobs:webhook-update"), {"url": "http://127.0.0.1:9/hook"})
+    client.post(reverse("accounts:webhook-update"), {"url": "http://127.0.0.1:9/hook"})
     webhook = Webhook.objects.get(user=alice)
-    assert webhook.secret in client.get(reverse("jobs:profile")).content.decode()
+    assert webhook.secret in client.get(reverse("accounts:profile")).content.decode()
 
-    client.post(reverse("jobs:webhook-update"), {"action": "rotate"})
+    client.post(reverse("accounts:webhook-update"), {"action": "rotate"})
     assert Webhook.objects.get(user=alice).secret != webhook.secret
 
-    client.post(reverse("jobs:webhook-update"), {"url": ""})
+    client.post(reverse("accounts:webhook-update"), {"url": ""})
     assert not Webhook.objects.exists()

@@ -20,7 +20,7 @@ def test_it_shows_the_layout_and_renders_the_clips_again_after_a_correction(
     password,
     split_video,  # noqa: F811
 ) -> None:
-    from jobs.layout_check import rerender_layout
+    from jobs.pages.layout_check import rerender_layout
 
     job = make_job(alice, split_video)
     log_in(page, alice, password)

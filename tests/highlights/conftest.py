@@ -16,8 +16,8 @@ from jobs.highlights.analysers import AnalysisRequest, AnalysisResult, analyse
 from jobs.highlights.layout import LayoutResult, detect_layout
 from jobs.highlights.selection import SelectionResult, select_clips
 from jobs.highlights.silences import SilenceResult, detect_silences
-from jobs.media import extract_audio, read_wav
 from tests.synth_video import SynthLecture, lecture_video
+from transcripts.media import extract_audio, read_wav
 
 
 @pytest.fixture(autouse=True)

@@ -14,8 +14,8 @@ from PIL import Image
 from jobs.highlights.compiler import RenderedClip, render_clip
 from jobs.highlights.layout import LayoutResult, find_faces
 from jobs.highlights.selection import SelectionResult
-from jobs.media import ffmpeg_exe
 from tests.synth_video import SynthLecture
+from transcripts.media import ffmpeg_exe
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from jobs.highlights.layout import LayoutResult, detect_layout
-from jobs.media import MediaError
 from tests.synth import write_wav
 from tests.synth_video import SynthLecture, layout_video
+from transcripts.media import MediaError
 
 
 def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:

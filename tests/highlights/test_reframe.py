@@ -19,10 +19,10 @@ import pytest
 from jobs.highlights.compiler import RenderedClip, render_clip
 from jobs.highlights.layout import LayoutResult, Region, detect_layout, find_faces
 from jobs.highlights.reframe import follow_keys, plan_picture
-from jobs.media import MediaInfo, ffmpeg_exe, probe
-from jobs.stages.slides import grab_frame, ocr_lines
+from jobs.pipeline.stages.slides import grab_frame, ocr_lines
 from tests.highlights.test_layout import iou
 from tests.synth_video import LAYOUT_CORPUS, LayoutVideo, layout_variant
+from transcripts.media import MediaInfo, ffmpeg_exe, probe
 
 SPECS = {spec.name: spec for spec in LAYOUT_CORPUS}
 # Short, small versions: the same layouts at CI cost.

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 
 from jobs.highlights.silences import SilenceResult, detect_silences
-from jobs.media import SAMPLE_RATE, read_wav
 from tests.synth import write_wav
 from tests.synth_video import SynthLecture
+from transcripts.media import SAMPLE_RATE, read_wav
 
 
 def _matches(found: list[tuple[float, float]], truth: tuple[float, float], slack: float) -> bool:

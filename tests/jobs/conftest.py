@@ -72,7 +72,7 @@ def speech_video(tmp_path: Path, jfk_wav: Path) -> Path:
     """jfk.wav as the soundtrack of a small MP4, like a lecture recording a site would serve."""
     import subprocess
 
-    from jobs.media import ffmpeg_exe
+    from transcripts.media import ffmpeg_exe
 
     path = tmp_path / "jfk.mp4"
     subprocess.run(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from jobs.accounts.models import Profile
 from jobs.models import Job
 from jobs.tasks import run_job
 from tests.conftest import JFK_TEXT
 from tests.jobs.factories import job_from_file
 from tests.servers import OpenAIServer, server_error
 from tests.wer import wer
-from transcripts.models import Profile
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from jobs.media import probe
 from jobs.models import Job
 from jobs.tasks import run_job
 from tests.jobs.factories import job_from_file
+from transcripts.media import probe
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -63,7 +63,7 @@ def test_it_makes_clips_chapters_and_a_timeline(client, alice, bob, highlights_j
     # An edit to a segment inside a clip reaches the clip's burned-in captions.
     from pathlib import Path
 
-    from jobs.pipeline import rerender_clips
+    from jobs.pipeline.worker import rerender_clips
 
     first = clips[0]
     segment = job.transcript.segments.filter(start__gte=first.start, end__lte=first.end).first()

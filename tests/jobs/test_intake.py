@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from jobs import intake
+from jobs.intake import rules
 from jobs.models import Job
 from jobs.tasks import run_job
 from tests.conftest import JFK_TEXT
@@ -36,8 +36,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 )
 def test_it_refuses_links_to_internal_addresses(url, settings):
     settings.URL_ALLOWLIST = []
-    with pytest.raises(intake.UnsafeURL):
-        intake.validate_url(url)
+    with pytest.raises(rules.UnsafeURL):
+        rules.validate_url(url)
 
 
 def test_it_transcribes_a_link_from_an_allowed_loopback_site(

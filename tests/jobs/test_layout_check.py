@@ -6,16 +6,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from jobs.highlights.compiler import render_clip
 from jobs.highlights.layout import detect_layout
-from jobs.media import probe
 from jobs.models import Clip, Job
-from jobs.stages.poster import make_poster
+from jobs.pipeline.stages.poster import make_poster
 from jobs.tasks import rerender_layout
 from tests.synth_video import LAYOUT_CORPUS, layout_variant
+from transcripts.media import probe
 from transcripts.models import Segment, Transcript
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +51,7 @@ def make_job(owner, video: Path, *, confidence: float | None = None) -> Job:
         owner=owner, status=Job.Status.SUCCEEDED, stage=Job.Stage.DONE, has_video=True,
         original_name="lecture.mp4", duration=12.0,
     )  # fmt: skip
-    folder = Path(settings.MEDIA_ROOT) / job.media_dir()
+    folder = job.media_path()
     folder.mkdir(parents=True)
     shutil.copy(video, folder / "lecture.mp4")
     job.media.name = f"{job.media_dir()}/lecture.mp4"
@@ -164,7 +163,7 @@ def test_it_shows_the_layout_to_staff_in_the_admin(client, staff, alice, split_v
 
 
 def test_it_keeps_the_owners_correction_when_the_job_runs_again(alice, split_video, settings):
-    from jobs.layout_check import layout_correct
+    from jobs.pages.layout_check import layout_correct
     from jobs.services import job_retry
     from jobs.tasks import run_job
     from tests.jobs.factories import job_from_file

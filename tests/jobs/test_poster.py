@@ -10,11 +10,11 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from jobs.media import ffmpeg_exe
 from jobs.models import Job
-from jobs.stages.poster import WIDTH, make_poster, poster_time
+from jobs.pipeline.stages.poster import WIDTH, make_poster, poster_time
 from jobs.tasks import run_job
 from tests.jobs.factories import job_from_file
+from transcripts.media import ffmpeg_exe
 
 
 def red_then_blue(path: Path, audio: Path, *, red: float = 0.5, seconds: float = 11.0) -> Path:

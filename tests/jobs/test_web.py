@@ -152,7 +152,7 @@ def test_it_shows_the_queue_position_and_an_eta(client, alice, bob, jfk_wav):
 
 
 def test_it_signs_up_and_can_be_turned_off(client, settings):
-    response = client.post(reverse("jobs:signup"), {"username": "carol", "email": "carol@example.com",
+    response = client.post(reverse("accounts:signup"), {"username": "carol", "email": "carol@example.com",
                                                     "password1": "a-long-pass-phrase-42",
                                                     "password2": "a-long-pass-phrase-42"})  # fmt: skip
     assert response.status_code == 302
@@ -160,7 +160,7 @@ def test_it_signs_up_and_can_be_turned_off(client, settings):
 
     settings.SIGNUP_ENABLED = False
     client.logout()
-    assert client.get(reverse("jobs:signup")).status_code == 404
+    assert client.get(reverse("accounts:signup")).status_code == 404
     assert "Create an account" not in client.get(reverse("login")).content.decode()
 
 
@@ -181,7 +181,7 @@ def test_it_shows_this_months_usage_on_the_profile(client, alice):
     _transcribed_job(alice, "a.mp4", ["x"])  # 30 s
     Job.objects.create(owner=alice, status=Job.Status.SUCCEEDED, duration=90, backend="openai")
     client.force_login(alice)
-    page = client.get(reverse("jobs:profile")).content.decode()
+    page = client.get(reverse("accounts:profile")).content.decode()
     assert "<dd>2</dd>" in page  # jobs
     assert "<dd>2.0</dd>" in page  # minutes
     assert "1.5 of 600" in page  # metered minutes of the quota

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.logs import JobContextFilter, JsonFormatter, job_context
+from jobs.ops.logs import JobContextFilter, JsonFormatter, job_context
 from jobs.tasks import run_job
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -38,14 +38,14 @@ def test_it_tags_what_a_job_run_logs_with_the_job_id(json_lines):
 
     assert run_job(job_id) is None  # no such job: the pipeline logs that and stops
 
-    (entry,) = [e for e in json_lines() if e["logger"] == "jobs.pipeline"]
+    (entry,) = [e for e in json_lines() if e["logger"] == "jobs.pipeline.worker"]
     assert entry["job_id"] == job_id and entry["level"] == "INFO"
     assert "not claimed" in entry["message"]
     assert {"time", "host", "pid"} <= set(entry)
 
 
 def test_it_keeps_an_explicit_job_id_and_adds_none_outside_a_job(json_lines):
-    logger = logging.getLogger("jobs.sweeper")
+    logger = logging.getLogger("jobs.pipeline.sweeper")
     with job_context("running-job"):
         logger.warning("about another job", extra={"job_id": "other-job"})
     logger.warning("about no job")
@@ -62,16 +62,18 @@ def test_it_keeps_an_explicit_job_id_and_adds_none_outside_a_job(json_lines):
 
 def test_it_writes_plain_lines_with_the_job_tag():
     formatter = logging.Formatter("%(levelname)s %(name)s%(job_tag)s %(message)s")
-    record = logging.LogRecord("jobs.pipeline", logging.INFO, __file__, 1, "hello", None, None)
+    record = logging.LogRecord(
+        "jobs.pipeline.worker", logging.INFO, __file__, 1, "hello", None, None
+    )
     with job_context("abc"):
         JobContextFilter().filter(record)
-    assert formatter.format(record) == "INFO jobs.pipeline job=abc hello"
+    assert formatter.format(record) == "INFO jobs.pipeline.worker job=abc hello"
 
 
 def _log_in_subprocess(tmp_path: Path, log_format: str) -> subprocess.CompletedProcess[str]:
     code = (
-        "import django, logging; django.setup(); from jobs.logs import job_context\n"
-        "with job_context('j-1'): logging.getLogger('jobs.pipeline').warning('hello')"
+        "import django, logging; django.setup(); from jobs.ops.logs import job_context\n"
+        "with job_context('j-1'): logging.getLogger('jobs.pipeline.worker').warning('hello')"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
            "LECTERN_DATA_DIR": str(tmp_path), "LECTERN_LOG_FORMAT": log_format}  # fmt: skip
@@ -88,7 +90,9 @@ def test_the_settings_switch_to_json_logs(tmp_path):
     assert entry["message"] == "hello" and entry["job_id"] == "j-1"
 
     plain = _log_in_subprocess(tmp_path, "plain")
-    assert plain.stderr.strip().splitlines()[-1].endswith("WARNING jobs.pipeline job=j-1 hello")
+    assert (
+        plain.stderr.strip().splitlines()[-1].endswith("WARNING jobs.pipeline.worker job=j-1 hello")
+    )
 
     bad = _log_in_subprocess(tmp_path, "xml")
     assert bad.returncode != 0 and "LECTERN_LOG_FORMAT must be plain or json" in bad.stderr

@@ -20,8 +20,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django_q.brokers import get_broker
 
-from jobs import pipeline, sweeper
 from jobs.models import Job
+from jobs.pipeline import sweeper, worker
 from tests.jobs.factories import job_from_file
 from transcripts.backends.base import BackendError
 
@@ -114,7 +114,7 @@ def test_it_gives_a_new_job_time_to_reach_the_broker(job):
 
 
 def test_it_stops_a_frozen_worker_once_its_job_went_to_another(job, settings):
-    first = pipeline.claim(str(job.pk))
+    first = worker.claim(str(job.pk))
     assert first is not None
     # The first worker froze past the threshold; the sweeper gave the job to a second worker.
     Job.objects.filter(pk=job.pk).update(
@@ -122,21 +122,21 @@ def test_it_stops_a_frozen_worker_once_its_job_went_to_another(job, settings):
     )
     assert sweeper.sweep_stale_jobs().requeued == [str(job.pk)]
     time.sleep(0.01)  # a distinct started_at, as a real second claim would have
-    second = pipeline.claim(str(job.pk))
+    second = worker.claim(str(job.pk))
     assert second is not None and second.attempts == 2
 
     # The first worker wakes up: its next write finds the job is no longer its own.
-    with pytest.raises(pipeline.JobCancelled):
-        pipeline.Progress(first).stage(Job.Stage.STORE)
+    with pytest.raises(worker.JobCancelled):
+        worker.Progress(first).stage(Job.Stage.STORE)
     assert not sweeper.release_job(first)
     job.refresh_from_db()
     assert job.status == Job.Status.RUNNING and job.attempts == 2
-    assert pipeline.Progress(second).stage(Job.Stage.STORE) is None
+    assert worker.Progress(second).stage(Job.Stage.STORE) is None
 
 
 def test_it_puts_a_job_back_on_sigterm_without_counting_the_attempt(job):
     get_broker().purge_queue()
-    claimed = pipeline.claim(str(job.pk))
+    claimed = worker.claim(str(job.pk))
     assert claimed is not None and claimed.attempts == 1
     received: list[int] = []
 
@@ -165,18 +165,18 @@ def test_it_puts_a_job_back_when_the_stop_surfaces_as_a_failure(job, monkeypatch
     # CI: the job failed with "faster-whisper: not available" instead of going back to the queue.
     get_broker().purge_queue()
 
-    def interrupted_import(job: Job, progress: pipeline.Progress) -> None:
+    def interrupted_import(job: Job, progress: worker.Progress) -> None:
         try:
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(5)
         except sweeper.WorkerStopping as exc:
             raise BackendError("faster-whisper: not available (failed to import)") from exc
 
-    monkeypatch.setattr(pipeline, "_run_stages", interrupted_import)
+    monkeypatch.setattr(worker, "_run_stages", interrupted_import)
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
     try:
         with pytest.raises(sweeper.WorkerStopping):
-            pipeline.run(str(job.pk))
+            worker.run(str(job.pk))
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -12,7 +12,7 @@ import signal
 import pytest
 
 from jobs.models import Job
-from jobs.sweeper import SweepResult, sweep_stale_jobs
+from jobs.pipeline.sweeper import SweepResult, sweep_stale_jobs
 from tests.jobs.factories import job_from_file
 from tests.ops.conftest import wait_for, wait_until_ready, worker_pid
 from transcripts.models import Transcript
@@ -154,7 +154,7 @@ def test_the_schedule_sweeps_without_help(clusters, alice, short_clips):
     from django.utils import timezone
     from django_q.brokers import get_broker
 
-    from jobs.sweeper import ensure_schedule
+    from jobs.pipeline.sweeper import ensure_schedule
 
     ensure_schedule()  # made by the migration, but earlier tests flushed the database
     (clip,) = short_clips(1)

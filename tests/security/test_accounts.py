@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from jobs import apikeys
+from jobs.api import keys
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,12 +65,12 @@ def test_it_throttles_the_admin_login_too(client, staff, password):
 )
 def test_it_gives_one_neutral_answer_for_a_taken_name_or_email(client, alice, username, email):
     fresh = client.post(
-        reverse("jobs:signup"),
+        reverse("accounts:signup"),
         {"username": "nobody", "email": "nobody@example.com",
          "password1": "x", "password2": "y"},
     ).content.decode()  # fmt: skip
     taken = client.post(
-        reverse("jobs:signup"),
+        reverse("accounts:signup"),
         {"username": username, "email": email,
          "password1": "a long, unusual passphrase", "password2": "a long, unusual passphrase"},
     )  # fmt: skip
@@ -91,7 +91,7 @@ def _wait_away_from_a_minute_boundary(margin: float = 8) -> None:
 def test_it_keeps_the_api_rate_limit_across_two_web_processes(alice, web_process):
     env = {"LECTERN_API_RATE_PER_MINUTE": "10", "LECTERN_API_USER_RATE_PER_MINUTE": "100"}
     first, second = web_process(**env), web_process(**env)
-    token = apikeys.api_key_create(user=alice, name="tests").token
+    token = keys.api_key_create(user=alice, name="tests").token
     _wait_away_from_a_minute_boundary()
     statuses = []
     for i in range(20):  # alternating: each process sees 10 requests

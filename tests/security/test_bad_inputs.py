@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
-from jobs.media import ffmpeg_exe
 from jobs.models import Job
 from jobs.tasks import run_job
 from tests.jobs.factories import job_from_file
 from tests.synth import tone_video, write_wav
+from transcripts.media import ffmpeg_exe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -179,7 +179,7 @@ def test_it_handles_a_bad_upload(client, alice, bystander, media_root, settings,
             assert job.status == Job.Status.FAILED
             assert case.message in job.error and job.error in shown
             assert "@ 0x" not in job.error  # ffmpeg's own words stay in the log
-            assert not (media_root / job.media_dir() / "audio.wav").exists()
+            assert not (job.media_path() / "audio.wav").exists()
         elif case.outcome == "quiet":
             assert job.status == Job.Status.SUCCEEDED
             if case.message:

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from jobs.download import LIVE_MESSAGE, DownloadError, download
-from jobs.media import ffmpeg_exe
+from jobs.intake.download import LIVE_MESSAGE, DownloadError, download
+from jobs.intake.urlsafety import Allowlist
 from jobs.models import Job
 from jobs.tasks import run_job
-from jobs.urlsafety import Allowlist
 from tests.jobs.factories import job_from_bytes
+from transcripts.media import ffmpeg_exe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -233,7 +233,7 @@ def test_it_ends_a_cancelled_jobs_child_processes(alice, jfk_wav, settings):
     import sys
 
     from jobs import services
-    from jobs.pipeline import Heartbeat, claim
+    from jobs.pipeline.worker import Heartbeat, claim
     from tests.jobs.factories import job_from_file
 
     job = claim(str(job_from_file(alice, jfk_wav, highlights=False).pk))

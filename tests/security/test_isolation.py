@@ -41,7 +41,7 @@ def alices_job(alice, media_root):
         stage=Job.Stage.DONE, progress=100, duration=30, has_video=True,
         analysis={"topics": [{"start": 0, "end": 30, "title": SECRET, "summary": "", "importance": 1}]},
     )  # fmt: skip
-    folder = media_root / job.media_dir()
+    folder = job.media_path()
     (folder / "clips").mkdir(parents=True)
     (folder / "slides").mkdir()
     (folder / "slides" / "slide-01.jpg").write_bytes(SECRET.encode())
@@ -101,7 +101,7 @@ def test_bob_gets_404_on_every_url_of_alices_job(client, alice, bob, alices_job)
     assert {"jobs:detail", "jobs:media", "jobs:export", "jobs:clip-file", "jobs:chapters",
             "jobs:poster", "jobs:slide-image", "transcripts:segment-edit", "transcripts:segment-restore"} <= names  # fmt: skip
 
-    from jobs.apikeys import api_key_create
+    from jobs.api.keys import api_key_create
 
     def auth(user) -> dict[str, str]:
         return {"Authorization": f"Bearer {api_key_create(user=user).token}"}

@@ -16,11 +16,11 @@ from django.core import mail
 from django.db import connection
 from django.urls import reverse
 
-from jobs.download import STREAM_MESSAGE, DownloadError, download
+from jobs.intake.download import STREAM_MESSAGE, DownloadError, download
+from jobs.intake.urlsafety import Allowlist
 from jobs.models import Job
-from jobs.notifications import notify_job_finished
+from jobs.pipeline.notifications import notify_job_finished
 from jobs.tasks import run_job
-from jobs.urlsafety import Allowlist
 from tests.jobs.factories import job_from_bytes, job_from_file
 from transcripts.models import Segment, Transcript
 
@@ -159,7 +159,7 @@ def test_it_sends_the_email_for_a_title_with_a_line_break(alice):
 def test_it_writes_no_world_readable_files(alice, jfk_wav, media_root):
     job = job_from_file(alice, jfk_wav, highlights=False)
     assert run_job(str(job.pk)) == Job.Status.SUCCEEDED
-    made = list((media_root / job.media_dir()).rglob("*"))
+    made = list(job.media_path().rglob("*"))
     assert made and all(not stat.S_IMODE(p.stat().st_mode) & 0o007 for p in made), [
         (p.name, oct(p.stat().st_mode)) for p in made
     ]

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from jobs import apikeys
+from jobs.api import keys
+from jobs.intake.uploads import STALE_AFTER, sweep_stale_temp_files
 from jobs.models import Job
-from jobs.uploads import STALE_AFTER, sweep_stale_temp_files
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -129,7 +129,7 @@ def test_it_refuses_a_many_file_request_before_it_fills_the_disk(
 
 
 def test_it_counts_links_before_resolving_any(client, alice, settings, monkeypatch):
-    from jobs import urlsafety
+    from jobs.intake import urlsafety
 
     settings.MAX_BATCH = 20
     settings.URL_ALLOWLIST = []
@@ -153,7 +153,7 @@ def test_it_counts_links_before_resolving_any(client, alice, settings, monkeypat
 
 
 def test_it_answers_deeply_nested_json_with_a_400(client, alice):
-    token = apikeys.api_key_create(user=alice, name="tests").token
+    token = keys.api_key_create(user=alice, name="tests").token
     response = client.post(
         "/api/v1/jobs",
         data="[" * 100_000 + "]" * 100_000,
@@ -166,7 +166,7 @@ def test_it_answers_deeply_nested_json_with_a_400(client, alice):
 
 def test_it_sweeps_the_temp_file_of_a_web_process_killed_mid_upload(alice, web_process):
     web = web_process()
-    token = apikeys.api_key_create(user=alice, name="tests").token
+    token = keys.api_key_create(user=alice, name="tests").token
     uploads = web.data_dir / "uploads"
     boundary = "lectern-test-boundary"
     head = (

@@ -86,9 +86,9 @@ def faster_whisper_transcript(
     """
     import faster_whisper
 
-    from jobs.media import ffmpeg_exe
     from transcripts.backends.base import TranscribeOptions
     from transcripts.backends.faster_whisper import FasterWhisperBackend
+    from transcripts.media import ffmpeg_exe
 
     source = shared_media(media)
     name = f"{media}-{start:g}-{length}-{language}-base-fw{faster_whisper.__version__}.json"

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from jobs.media import extract_audio, ffmpeg_exe
 from tests.conftest import JFK_TEXT
 from tests.wer import wer
 from transcripts.backends import whispercpp
@@ -20,6 +19,7 @@ from transcripts.backends.whispercpp import (
     resolve_model,
     words_from_tokens,
 )
+from transcripts.media import extract_audio, ffmpeg_exe
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jobs.media import SAMPLE_RATE, ffmpeg_exe, read_wav
 from tests.synth import (
     CONVERSATION,
     VOICES,
@@ -21,6 +20,7 @@ from tests.wer import speaker_accuracy
 from transcripts.diarization import Diarization, assign, diarize, with_speakers
 from transcripts.diarization.cluster import cluster
 from transcripts.diarization.mel import mel_filters, mel_spectrogram
+from transcripts.media import SAMPLE_RATE, ffmpeg_exe, read_wav
 
 STEREO = Path("/work/shared/media/stereo_diarization.wav")
 

@@ -17,10 +17,10 @@ from pyannote.core import Annotation, Segment, Timeline
 from pyannote.database.util import load_rttm
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from jobs.media import SAMPLE_RATE, ffmpeg_exe
 from tests.conftest import shared_media
 from transcripts.diarization import Diarization, default_encoder, diarize
 from transcripts.exports import render
+from transcripts.media import SAMPLE_RATE, ffmpeg_exe
 from transcripts.rttm import to_rttm
 
 EXCERPTS = [f"trn{i:02d}" for i in range(10)]

@@ -137,7 +137,7 @@ def test_it_builds_every_backend_from_settings(settings, ggml_tiny_en):
         "whisper-large-v3",
         42.0,
     )
-    from transcripts.usage import check_metered_quota
+    from jobs.accounts.usage import check_metered_quota
 
     assert openai.quota_check is check_metered_quota
     # Off a Mac, with a key: the API first, then the local backends that can run here.

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from transcripts.backends.base import (
     Availability,
@@ -31,7 +32,6 @@ def _build() -> dict[str, Backend]:
     from transcripts.backends.mlx import MLXBackend, mlx_model_for
     from transcripts.backends.openai_api import OpenAIBackend
     from transcripts.backends.whispercpp import WhisperCppBackend
-    from transcripts.usage import check_metered_quota
 
     backends: list[Backend] = [
         FasterWhisperBackend(
@@ -52,7 +52,10 @@ def _build() -> dict[str, Backend]:
             model=getattr(settings, "OPENAI_TRANSCRIBE_MODEL", "") or "whisper-1",
             timeout=float(getattr(settings, "OPENAI_TIMEOUT", 0) or 300),
             # The per-user monthly minutes, checked before any audio is sent.
-            quota_check=check_metered_quota,
+            # Named in settings, so that transcription needs nothing from the jobs app.
+            quota_check=import_string(settings.LECTERN_QUOTA_CHECK)
+            if settings.LECTERN_QUOTA_CHECK
+            else None,
         ),
         MLXBackend(
             model=getattr(settings, "MLX_WHISPER_MODEL", "")

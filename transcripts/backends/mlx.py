@@ -85,7 +85,7 @@ class MLXBackend:
     ) -> TranscriptionResult:
         import mlx_whisper
 
-        from jobs.media import MediaError, read_wav
+        from transcripts.media import MediaError, read_wav
 
         try:
             samples = read_wav(Path(audio), mmap=False)

@@ -94,7 +94,7 @@ class OpenAIBackend:
         options: TranscribeOptions,
         on_segment: SegmentCallback | None = None,
     ) -> TranscriptionResult:
-        from jobs.media import MediaError, read_wav
+        from transcripts.media import MediaError, read_wav
 
         if not self.api_key:
             raise BackendUnavailable("OPENAI_API_KEY is not set.")
@@ -329,7 +329,7 @@ def encode_chunk(samples: np.ndarray, args: list[str], suffix: str = ".mp3") -> 
     MP3's LAME header, which tells decoders to drop the encoder's 69 ms of leading padding.
     Without it every time the API returns would be 69 ms late.
     """
-    from jobs.media import ffmpeg_exe
+    from transcripts.media import ffmpeg_exe
 
     pcm = np.ascontiguousarray(samples, dtype="<i2").tobytes()
     with tempfile.TemporaryDirectory(prefix="lectern-upload-") as folder:

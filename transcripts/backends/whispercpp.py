@@ -250,7 +250,7 @@ class WhisperCppBackend:
     ) -> TranscriptionResult:
         import _pywhispercpp as pw
 
-        from jobs.media import MediaError, read_wav
+        from transcripts.media import MediaError, read_wav
 
         loaded = self.load(options.model, words=options.word_timestamps)
         language = options.language or None

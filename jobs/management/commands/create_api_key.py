@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jobs import apikeys
+from jobs.api import keys
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
             user = users.objects.get(**{users.USERNAME_FIELD: options["user"]})
         except users.DoesNotExist:
             raise CommandError(f"No user {options['user']!r}.") from None
-        created = apikeys.api_key_create(user=user, name=str(options["name"] or ""))
+        created = keys.api_key_create(user=user, name=str(options["name"] or ""))
         # Only the key on stdout, so that scripts can capture it; the note goes to stderr.
         self.stdout.write(created.token)
         self.stderr.write(

@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jobs import intake, services
+from jobs import services
+from jobs.intake import rules
 
 
 class Command(BaseCommand):
@@ -33,8 +34,8 @@ class Command(BaseCommand):
         for source in options["sources"]:
             if "://" in source:
                 try:
-                    urls.append(intake.validate_url(source))
-                except intake.UnsafeURL as exc:
+                    urls.append(rules.validate_url(source))
+                except rules.UnsafeURL as exc:
                     raise CommandError(f"{source}: {exc}") from None
             elif Path(source).is_file():
                 files.append(Path(source))

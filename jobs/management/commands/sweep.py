@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from jobs import sweeper
+from jobs.pipeline import sweeper
 
 
 class Command(BaseCommand):

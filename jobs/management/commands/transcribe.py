@@ -1,4 +1,5 @@
-"""Transcribe a file from the shell, with the same stages as a job, without a server or worker."""
+"""Transcribe a file from the shell: the same runner, stages and settings as a job, without a
+server or a worker. Results go to files instead of the database."""
 
 from __future__ import annotations
 
@@ -6,19 +7,46 @@ import sys
 import tempfile
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jobs import intake
-from jobs.highlights.run import HighlightOptions, make_highlights
-from jobs.media import MediaError, read_wav
-from jobs.stages.extract import extract
-from jobs.stages.fetch import fetch
-from jobs.stages.layout import read_layout
-from jobs.stages.transcribe import transcribe
+from jobs.pipeline import runner
+from jobs.pipeline.config import run_settings
 from transcripts import exports
-from transcripts.backends.base import BackendError, TranscribeOptions
-from transcripts.diarization import EncoderUnavailable, diarize, with_speakers
+from transcripts.backends.base import BackendError
+from transcripts.diarization import EncoderUnavailable
+from transcripts.media import MediaError
+
+
+class TerminalProgress:
+    """Stage names on standard error, and a bar while transcribing."""
+
+    def __init__(self, command: BaseCommand, *, enabled: bool) -> None:
+        self.command, self.enabled, self.bar = command, enabled, None
+        self.current = ""
+
+    def plan(self, plan: runner.Plan) -> None:
+        pass
+
+    def stage(self, stage: str) -> None:
+        self.close()
+        self.current = stage
+        if not self.enabled:
+            return
+        if stage == runner.TRANSCRIBE:
+            from tqdm import tqdm  # only with a terminal to draw on
+
+            self.bar = tqdm(total=1000, file=sys.stderr, desc="Transcribing", unit="‰", leave=False)
+        else:
+            self.command.stderr.write(f"{stage}…")
+
+    def fraction(self, done: float) -> None:
+        if self.bar is not None:
+            self.bar.update(round(done * 1000) - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 class Command(BaseCommand):
@@ -46,101 +74,76 @@ class Command(BaseCommand):
         source: Path | str = raw if "://" in raw else Path(raw)
         if isinstance(source, Path) and not source.exists():
             raise CommandError(f"{source}: no such file.")
-        show_progress = not options["no_progress"] and sys.stderr.isatty()
+        progress = TerminalProgress(
+            self, enabled=not options["no_progress"] and sys.stderr.isatty()
+        )
+        fmt = str(options["format"])
+        highlights = bool(options["highlights"])
+        stem = source.stem if isinstance(source, Path) else ""
+        clips = Path(str(options["clips_dir"] or f"{stem or 'download'}-clips")).resolve()
         try:
             with tempfile.TemporaryDirectory(prefix="lectern-") as scratch:
-                fetched = fetch(
-                    source, Path(scratch), intake.limits(), allowlist=intake.allowlist()
+                request = runner.Request(
+                    source=source,
+                    folder=Path(scratch),
+                    language=options["language"] or None,
+                    task=str(options["task"]),
+                    model=options["model"] or None,
+                    backend=options["backend"] or None,
+                    # RTTM is speaker turns: asking for it asks for them.
+                    diarize=bool(options["diarize"]) or fmt == "rttm",
+                    speakers=options["speakers"] or None,
+                    highlights=highlights,
+                    clip_layout=str(options["clip_layout"]),
+                    clips=clips,
+                    poster=False,
                 )
-                extracted = extract(fetched.path, Path(scratch) / "audio.wav")
-                layout = None
-                if options["highlights"] and fetched.info.has_video:
-                    layout = read_layout(fetched.path)
-                bar = self._progress_bar(extracted.duration) if show_progress else None
                 try:
-                    transcribed = transcribe(
-                        extracted.audio,
-                        TranscribeOptions(
-                            language=options["language"] or None,
-                            task=str(options["task"]),
-                            model=options["model"] or None,
-                        ),
-                        duration=extracted.duration,
-                        backend=options["backend"] or None,
-                        on_progress=(lambda done: bar.update(round(done * 1000) - bar.n))
-                        if bar
-                        else None,
-                    )
+                    done = runner.run(request, run_settings(), runner.FileStore(), progress)
                 finally:
-                    if bar is not None:
-                        bar.close()
-                segments: list = transcribed.result.segments
-                # RTTM is speaker turns: asking for it asks for them.
-                if options["diarize"] or options["format"] == "rttm":
-                    segments = with_speakers(
-                        [segment.to_dict() for segment in segments],
-                        diarize(read_wav(extracted.audio), speakers=options["speakers"] or None),
-                    )
-                highlights = None
-                if options["highlights"]:
-                    result = transcribed.result
-                    stem = Path(fetched.path).stem if isinstance(source, str) else source.stem
-                    folder = Path(str(options["clips_dir"] or f"{stem}-clips")).resolve()
-                    highlights = make_highlights(
-                        fetched.path,
-                        extracted.audio,
-                        [segment.to_dict() for segment in result.segments],
-                        folder,
-                        duration=extracted.duration,
-                        layout=layout,
-                        options=HighlightOptions.from_settings(
-                            settings.HIGHLIGHTS,
-                            settings.GEMINI,
-                            clip_layout=str(options["clip_layout"]),
-                        ),
-                        language=result.language,
-                        on_stage=lambda stage: (
-                            self.stderr.write(f"{stage}…") if show_progress else None
-                        ),
-                    )
+                    progress.close()
         except (MediaError, BackendError, EncoderUnavailable) as exc:
             raise CommandError(f"{source}: {exc}") from None
-        result = transcribed.result
-        for line in transcribed.fallbacks:
+        for line in done.fallbacks:
             self.stderr.write(f"fell back: {line}")
-        for line in transcribed.check.warnings():
+        for line in done.warnings:
             self.stderr.write(f"warning: {line}")
+        name = stem or Path(done.fetched.path).stem
         text = exports.render(
-            str(options["format"]),
-            segments,
-            language=result.language,
-            duration=result.duration or fetched.info.duration,
-            backend=result.backend,
-            model=result.model,
-            **(
-                {"extra": highlights.to_json()}
-                if highlights and options["format"] == "json"
-                else {}
-            ),
+            fmt,
+            done.record.segments,
+            language=done.record.language,
+            duration=done.record.duration or done.fetched.info.duration,
+            backend=done.backend,
+            model=done.model,
+            **({"extra": _extra(done)} if fmt == "json" else {}),
             # RTTM names the recording on every line: the input's file name.
-            **({"uri": Path(fetched.path).stem} if options["format"] == "rttm" else {}),
+            **({"uri": name} if fmt == "rttm" else {}),
         )
-        if highlights is not None:
+        if done.highlights is not None:
             self.stderr.write(
-                f"{len(highlights.rendered)} clips in {highlights.rendered[0].video.parent}"
-                if highlights.rendered
+                f"{len(done.highlights.rendered)} clips in {clips}"
+                if done.highlights.rendered
                 else "no passage was long enough for a clip"
             )
         if options["output"]:
             Path(str(options["output"])).write_text(text, encoding="utf-8")
             self.stderr.write(
-                f"wrote {options['output']} ({len(result.segments)} segments, "
-                f"{result.duration:.0f} s, {transcribed.realtime_factor or 0:.1f}x realtime)"
+                f"wrote {options['output']} ({len(done.record.segments)} segments, "
+                f"{done.record.duration:.0f} s, {done.realtime_factor or 0:.1f}x realtime)"
             )
         else:
             self.stdout.write(text, ending="")
 
-    def _progress_bar(self, duration: float):
-        from tqdm import tqdm
 
-        return tqdm(total=1000, file=sys.stderr, desc="Transcribing", unit="‰", leave=False)
+def _extra(done: runner.Outcome) -> dict[str, object]:
+    """What the JSON export adds: the slides read, and the highlights when asked for."""
+    extra: dict[str, object] = {
+        "slides": [
+            {"time": round(slide.time, 2), "title": slide.title, "text": slide.text}
+            for slide in done.slides.slides
+        ]
+    }
+    if done.highlights is not None:
+        extra.update(done.highlights.to_json())
+    return extra

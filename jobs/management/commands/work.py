@@ -7,7 +7,7 @@ main process can hang for good, waiting on an event its dead sentinel process wi
 
 ``manage.py work`` runs the same cluster, but on SIGTERM or SIGINT passes SIGTERM to every process
 of the cluster: a worker in the middle of a job puts it back in the queue
-(``jobs.sweeper.requeue_on_sigterm``) for another host to take at once, everything else just ends,
+(``jobs.pipeline.sweeper.requeue_on_sigterm``) for another host to take at once, everything else just ends,
 and the command waits for all of them before it exits.
 """
 

@@ -1,0 +1,136 @@
+"""Account pages: sign-up (when enabled) and the profile with this month's usage."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from jobs.accounts.throttle import client_address
+from jobs.accounts.usage import usage_this_month
+from jobs.api import keys, ratelimit
+from jobs.intake import rules
+from jobs.models import Webhook
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(
+        label="Email", help_text="We send a message here when a job is done, and nothing else."
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+    # One message for a taken username and a taken email, not attached to either field, so that
+    # the form cannot be used to learn who has an account here.
+    TAKEN = (
+        "An account cannot be created with this username and email. If you have an account, "
+        "log in or reset your password; otherwise choose another username."
+    )
+
+    def clean_username(self) -> str:
+        try:
+            return super().clean_username()
+        except forms.ValidationError:
+            raise forms.ValidationError(self.TAKEN, code="taken") from None
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(self.TAKEN, code="taken")
+        return email
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # the model's own unique check may add a second, telling error
+        taken = False
+        for field in ("username", "email"):
+            errors = self.errors.as_data().get(field, [])
+            if any(error.code in ("taken", "unique") for error in errors):
+                self.errors.pop(field)
+                taken = True
+        if taken:
+            self.add_error(None, forms.ValidationError(self.TAKEN, code="taken"))
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if not settings.SIGNUP_ENABLED:
+        raise Http404("Sign-up is turned off on this site.")
+    if request.user.is_authenticated:
+        return redirect("jobs:dashboard")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        # Bounded per address, so that trying names one by one is slow.
+        decision = ratelimit.hit(
+            f"signup:{client_address(request)}",
+            limit=settings.LECTERN_SIGNUPS_PER_HOUR_PER_ADDRESS,
+            window=3600,
+        )
+        if not decision.allowed:
+            form.add_error(None, "Too many sign-up attempts from your address; try again later.")
+            return render(request, "registration/signup.html", {"form": form}, status=429)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="jobs.accounts.throttle.ThrottledModelBackend")
+        return redirect("jobs:dashboard")
+    return render(
+        request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def _profile(request: HttpRequest, status: int = 200, **extra: object) -> HttpResponse:
+    context = {
+        "usage": usage_this_month(request.user.pk),
+        "api_keys": keys.api_keys_for_user(request.user),
+        "webhook": Webhook.objects.filter(user=request.user).first(),
+        **extra,
+    }
+    return render(request, "registration/profile.html", context, status=status)
+
+
+@login_required
+@require_GET
+def profile(request: HttpRequest) -> HttpResponse:
+    return _profile(request)
+
+
+@login_required
+@require_POST
+def api_key_create(request: HttpRequest) -> HttpResponse:
+    created = keys.api_key_create(user=request.user, name=request.POST.get("name", ""))
+    # Rendered, not redirected: the key is never stored anywhere in the clear, not even in the
+    # session, so this response is the only time it is shown.
+    return _profile(request, new_key=created.token, new_key_id=created.key.pk)
+
+
+@login_required
+@require_POST
+def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+    if keys.api_key_revoke(user=request.user, key_id=key_id):
+        messages.info(request, "The API key was revoked; requests with it are now refused.")
+    else:
+        raise Http404("No such key.")
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def webhook_update(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("action") == "rotate":
+        keys.webhook_rotate_secret(user=request.user)
+        messages.info(request, "The webhook has a new secret; update your receiver.")
+        return redirect("accounts:profile")
+    url = request.POST.get("url", "")
+    try:
+        webhook = keys.webhook_set(user=request.user, url=url)
+    except rules.UnsafeURL as exc:
+        return _profile(request, status=400, webhook_error=str(exc), webhook_url=url[:2000])
+    messages.info(request, "The webhook was saved." if webhook else "The webhook was removed.")
+    return redirect("accounts:profile")

@@ -1,0 +1,1 @@
+"""The JSON API and what serves it: API keys, rate limits, webhooks."""

@@ -1,0 +1,440 @@
+"""The JSON API under /api/v1/ (django-ninja): jobs, transcripts and clips of the key's user.
+
+Thin, like the views: the key's user comes from ``ApiKeyAuth``, every job is fetched through a
+helper that checks ownership (another user's job is a 404, exactly like one that does not exist),
+and writes go through ``jobs.services``. The OpenAPI document is /api/v1/openapi.json.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Query, Schema, Status
+from ninja import Path as PathParam
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+from pydantic import Field
+
+from jobs import selectors, services
+from jobs.api import keys, ratelimit
+from jobs.intake import rules
+from jobs.intake.uploads import refusal_message
+from jobs.models import ApiKey, Clip, Job
+from jobs.pages.forms import LANGUAGES
+from transcripts import exports
+
+# --- Authentication and rate limits -----------------------------------------------------------------
+
+
+class RateLimited(HttpError):
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(429, f"Too many requests; try again in {retry_after} s.")
+
+
+class ApiKeyAuth(HttpBearer):
+    """``Authorization: Bearer <key>``; counts the request against the key's and the user's limit."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        key = keys.api_key_authenticate(token)
+        if key is None:
+            return None
+        decision = ratelimit.check(
+            [
+                (f"api-key:{key.pk}", settings.LECTERN_API_RATE_PER_MINUTE),
+                (f"api-user:{key.user_id}", settings.LECTERN_API_USER_RATE_PER_MINUTE),
+            ]
+        )
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after)
+        return key
+
+
+api = NinjaAPI(
+    title="Lectern API",
+    version="1",
+    description=(
+        "Transcripts, subtitles and highlight clips of your lectures. Authenticate with "
+        "`Authorization: Bearer <key>`; create keys on your profile page."
+    ),
+    urls_namespace="api",
+    auth=ApiKeyAuth(),
+)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request,
+        {"detail": "A valid API key is required: Authorization: Bearer <key>."},
+        status=401,
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="lectern"'
+    return response
+
+
+@api.exception_handler(RateLimited)
+def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _owner(request: HttpRequest) -> AbstractBaseUser:
+    return request.auth.user  # type: ignore[attr-defined]
+
+
+def _job(request: HttpRequest, job_id: uuid.UUID) -> Job:
+    """The key's user's job, or 404 whether it belongs to someone else or does not exist."""
+    job = Job.objects.select_related("owner").filter(pk=job_id, owner=_owner(request)).first()
+    if job is None:
+        raise Http404("No such job.")
+    return job
+
+
+# --- Schemas -------------------------------------------------------------------------------------------
+
+LanguageCode = Literal[tuple(code for code, _ in LANGUAGES)]  # type: ignore[valid-type]
+Format = Literal["txt", "srt", "vtt", "json", "rttm"]
+
+
+class Error(Schema):
+    detail: str
+
+
+class ValidationErrors(Schema):
+    detail: list[dict[str, Any]]
+
+
+ERRORS: dict[int, type[Schema]] = {401: Error, 404: Error, 422: ValidationErrors, 429: Error}
+
+
+class JobCreateIn(Schema):
+    """Options of a new job; the media is ``file`` (multipart) or ``url``."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    url: str = Field("", max_length=2000, description="A video page or media link (http/https).")
+    title: str = Field("", max_length=200)
+    language: LanguageCode = "auto"  # type: ignore[valid-type]
+    task: Literal["transcribe", "translate"] = "transcribe"
+    highlights: Literal["auto", "yes", "no"] = Field(
+        "auto", description="Highlight clips: auto makes them for videos only."
+    )
+    clip_layout: Literal["vertical", "original"] = "vertical"
+
+
+class JobOut(Schema):
+    id: uuid.UUID
+    title: str
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
+    stage: str
+    progress: int
+    source_kind: Literal["upload", "url"]
+    source_url: str
+    original_name: str
+    language: str
+    task: str
+    duration: float | None
+    has_video: bool
+    error: str = Field(description="Why the job failed, for people.")
+    note: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    links: dict[str, str]
+
+
+class JobPage(Schema):
+    items: list[JobOut]
+    count: int
+    page: int
+    page_size: int
+    has_next: bool
+
+
+class PageIn(Schema):
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(20, ge=1, le=100)
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = None
+
+
+class ClipOut(Schema):
+    index: int
+    title: str
+    reason: str
+    start: float
+    end: float
+    duration: float
+    score: float
+    video_url: str | None
+    thumbnail_url: str | None
+
+
+def _job_out(job: Job) -> dict[str, Any]:
+    base = f"/api/v1/jobs/{job.pk}"
+    links = {"self": base, "web": job.get_absolute_url(), "clips": f"{base}/clips"}
+    if job.status == Job.Status.SUCCEEDED:
+        links |= {f"transcript_{fmt}": f"{base}/transcript/{fmt}" for fmt in exports.FORMATS}
+    return {
+        "id": job.pk,
+        "title": job.display_name,
+        "status": job.status,
+        "stage": job.stage,
+        "progress": job.progress,
+        "source_kind": job.source_kind,
+        "source_url": job.source_url,
+        "original_name": job.original_name,
+        "language": job.language,
+        "task": job.task,
+        "duration": job.duration,
+        "has_video": job.has_video,
+        "error": job.error,
+        "note": job.note,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "links": links,
+    }
+
+
+def _clip_out(job: Job, clip: Clip) -> dict[str, Any]:
+    base = f"/api/v1/jobs/{job.pk}/clips/{clip.index}"
+    return {
+        "index": clip.index,
+        "title": clip.title,
+        "reason": clip.reason,
+        "start": clip.start,
+        "end": clip.end,
+        "duration": clip.duration,
+        "score": clip.score,
+        "video_url": f"{base}/video" if clip.file else None,
+        "thumbnail_url": f"{base}/thumbnail" if clip.thumbnail else None,
+    }
+
+
+# --- Jobs ----------------------------------------------------------------------------------------------
+
+_CREATE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        **JobCreateIn.model_json_schema()["properties"],
+                    },
+                    "additionalProperties": False,
+                }
+            },
+            "application/json": {
+                "schema": {
+                    **JobCreateIn.model_json_schema(),
+                    # Without a file, a url is what a JSON body is for.
+                    "required": ["url"],
+                }
+            },
+        },
+    }
+}
+
+
+def _create_input(request: HttpRequest) -> tuple[dict[str, Any], Any]:
+    """The fields and the upload of a create request, multipart or JSON."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"null")
+        except ValueError:
+            raise HttpError(400, "The body is not valid JSON.") from None
+        except RecursionError:  # thousands of nested brackets
+            raise HttpError(400, "The body is nested too deeply.") from None
+        if not isinstance(data, dict):
+            raise HttpError(400, "The body must be a JSON object.")
+        return data, None
+    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        files = request.FILES  # parses the body; the upload handler flags an oversized file
+        if getattr(request, "upload_too_large", False):
+            raise HttpError(413, f"The file is larger than the {settings.MAX_UPLOAD_MB} MB limit.")
+        if refusal_message(request):
+            raise HttpError(400, refusal_message(request))
+        data = {name: request.POST.get(name) for name in request.POST}
+        extra = [name for name in files if name != "file"]
+        if extra:
+            raise HttpError(400, f"Unexpected file field {extra[0]!r}; send the media as 'file'.")
+        return data, files.get("file")
+    raise HttpError(415, "Send multipart/form-data (with a file) or application/json (with a url).")
+
+
+@api.post(
+    "/jobs",
+    response={201: JobOut, 400: Error, 413: Error, 415: Error, **ERRORS},
+    openapi_extra=_CREATE_BODY,
+    summary="Create a job from an upload or a link",
+    tags=["jobs"],
+)
+def create_job(request: HttpRequest) -> Status:
+    data, upload = _create_input(request)
+    try:
+        options = JobCreateIn.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise NinjaValidationError(
+            exc.errors(include_url=False, include_context=False, include_input=False)
+        ) from None
+    if (upload is None) == (not options.url):
+        raise HttpError(400, "Send exactly one of a file or a url.")
+    if upload is not None and not upload.size:
+        raise HttpError(400, "The file is empty (0 bytes).")
+    url = ""
+    if options.url:
+        try:
+            url = rules.validate_url(options.url)
+        except rules.UnsafeURL as exc:
+            raise HttpError(400, str(exc)) from None
+    job = services.job_create(
+        owner=_owner(request),
+        upload=upload,
+        url=url,
+        title=options.title,
+        language=options.language,
+        task=options.task,
+        highlights={"yes": True, "no": False}.get(options.highlights),
+        clip_layout=options.clip_layout,
+    )
+    return Status(201, _job_out(job))
+
+
+@api.get("/jobs", response={200: JobPage, **ERRORS}, summary="List my jobs", tags=["jobs"])
+def list_jobs(request: HttpRequest, query: Query[PageIn]) -> dict[str, Any]:
+    jobs = Job.objects.filter(owner=_owner(request)).order_by("-created_at")
+    if query.status:
+        jobs = jobs.filter(status=query.status)
+    offset = (query.page - 1) * query.page_size
+    # One row more than the page tells whether there is a next page without a second count.
+    rows = list(jobs[offset : offset + query.page_size + 1])
+    return {
+        "items": [_job_out(job) for job in rows[: query.page_size]],
+        "count": jobs.count(),
+        "page": query.page,
+        "page_size": query.page_size,
+        "has_next": len(rows) > query.page_size,
+    }
+
+
+@api.get("/jobs/{job_id}", response={200: JobOut, **ERRORS}, summary="Get a job", tags=["jobs"])
+def get_job(request: HttpRequest, job_id: uuid.UUID) -> dict[str, Any]:
+    return _job_out(_job(request, job_id))
+
+
+# --- Transcripts and clips -----------------------------------------------------------------------------
+
+_TEXT = {"schema": {"type": "string"}}
+_TRANSCRIPT_RESPONSES = {
+    "responses": {
+        "200": {
+            "description": "The transcript in the format asked for.",
+            "content": {
+                "text/plain": _TEXT,
+                "application/x-subrip": _TEXT,
+                "text/vtt": _TEXT,
+                "application/json": {"schema": {"type": "object"}},
+            },
+        }
+    }
+}
+
+
+@api.get(
+    "/jobs/{job_id}/transcript/{fmt}",
+    response={200: None, **ERRORS},
+    openapi_extra=_TRANSCRIPT_RESPONSES,
+    summary="Download the transcript as txt, srt, vtt, json or rttm (speaker turns)",
+    tags=["transcripts"],
+)
+def get_transcript(request: HttpRequest, job_id: uuid.UUID, fmt: Format) -> HttpResponse:
+    job = _job(request, job_id)
+    return HttpResponse(selectors.transcript_export(job, fmt), content_type=exports.FORMATS[fmt])
+
+
+@api.get(
+    "/jobs/{job_id}/clips",
+    response={200: list[ClipOut], **ERRORS},
+    summary="List the highlight clips of a job",
+    tags=["clips"],
+)
+def list_clips(request: HttpRequest, job_id: uuid.UUID) -> list[dict[str, Any]]:
+    job = _job(request, job_id)
+    return [_clip_out(job, clip) for clip in job.clips.order_by("index")]
+
+
+def _clip_file(request: HttpRequest, job_id: uuid.UUID, index: int, field: str) -> HttpResponse:
+    from jobs.pages.ranged import ranged_file_response
+    from jobs.pages.views import export_filename
+
+    job = _job(request, job_id)
+    clip = job.clips.filter(index=index).first()
+    stored = getattr(clip, field) if clip is not None else None
+    if not stored:
+        raise Http404("No such clip.")
+    path = Path(stored.path)
+    if not path.exists():
+        raise Http404("The clip file is gone.")
+    suffix = path.suffix or (".mp4" if field == "file" else ".jpg")
+    name = f"{export_filename(job, 'x').rsplit('.', 1)[0]}-clip-{index + 1}{suffix}"
+    response = ranged_file_response(request, path, filename=name, attachment=True)
+    # Set here as well: ranged_file_response's whole-file branch leaves the disposition out.
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _binary(content_type: str) -> dict[str, Any]:
+    return {
+        "responses": {
+            "200": {
+                "description": "The file.",
+                "content": {content_type: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    }
+
+
+ClipIndex = PathParam(..., ge=0, le=999)
+
+
+@api.get(
+    "/jobs/{job_id}/clips/{index}/video",
+    response={200: None, **ERRORS},
+    openapi_extra=_binary("video/mp4"),
+    summary="Download a clip (MP4)",
+    tags=["clips"],
+)
+def get_clip_video(request: HttpRequest, job_id: uuid.UUID, index: int = ClipIndex) -> HttpResponse:
+    return _clip_file(request, job_id, index, "file")
+
+
+@api.get(
+    "/jobs/{job_id}/clips/{index}/thumbnail",
+    response={200: None, **ERRORS},
+    openapi_extra=_binary("image/jpeg"),
+    summary="Download a clip's thumbnail (JPEG)",
+    tags=["clips"],
+)
+def get_clip_thumbnail(
+    request: HttpRequest, job_id: uuid.UUID, index: int = ClipIndex
+) -> HttpResponse:
+    return _clip_file(request, job_id, index, "thumbnail")
+
+
+# ``include("jobs.api.views")`` in config/urls.py: the API's URLs under the namespace it reverses with.
+urlpatterns = api.urls[0]
+app_name = api.urls_namespace

@@ -1,0 +1,1 @@
+"""For operators: health and metrics endpoints, logs, security headers, the shared cache."""

@@ -1,0 +1,1 @@
+"""The pages people use: dashboard, job page, transcript editing, the layout check."""

@@ -1,0 +1,300 @@
+"""Thin function views: check ownership through selectors, call services, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from jobs import selectors, services
+from jobs.intake.uploads import refusal_message
+from jobs.models import Job
+from jobs.pages.forms import UploadForm
+from transcripts import exports
+from transcripts.media import MediaError, probe, served_type
+from transcripts.models import Segment
+from transcripts.selectors import search_segments
+
+# htmx stops polling when a response has this status.
+HTMX_STOP_POLLING = 286
+
+
+def _dashboard(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:
+    page = Paginator(selectors.jobs_for_user(request.user), 20).get_page(request.GET.get("page"))
+    query = request.GET.get("q", "").strip()[:200]
+    hits = search_segments(request.user, query) if query else []
+    return render(
+        request,
+        "jobs/dashboard.html",
+        {"form": form, "page": page, "query": query, "hits": hits},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, UploadForm())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return redirect("jobs:dashboard")
+    files = request.FILES  # parses the body; the upload handler flags a request over a limit
+    too_large = getattr(request, "upload_too_large", False)
+    form = UploadForm(
+        request.POST, files, upload_too_large=too_large, upload_refusal=refusal_message(request)
+    )
+    if not form.is_valid():
+        return _dashboard(request, form, status=413 if too_large else 400)
+    jobs = services.job_create_batch(
+        owner=request.user,
+        uploads=form.cleaned_data["media"],
+        urls=form.cleaned_data["urls"],
+        title=form.cleaned_data["title"],
+        language=form.cleaned_data["language"],
+        task=form.cleaned_data["task"],
+        highlights=form.cleaned_data["highlights"],
+        clip_layout=form.cleaned_data["clip_layout"],
+        diarize=form.cleaned_data["diarize"],
+        speakers=form.cleaned_data["speakers"],
+    )
+    if len(jobs) == 1:
+        job = jobs[0]
+        if job.cached_from_hash:
+            messages.success(request, f"“{job.display_name}” was transcribed before: here it is.")
+        else:
+            messages.success(request, f"“{job.display_name}” is queued.")
+        return redirect(job)
+    messages.success(request, f"{len(jobs)} jobs are queued as one batch.")
+    return redirect("jobs:dashboard")
+
+
+def _detail_context(job: Job) -> dict[str, object]:
+    transcript = getattr(job, "transcript", None) if job.status == Job.Status.SUCCEEDED else None
+    segments = list(transcript.segments.all()) if transcript else []
+    highlights = selectors.highlights_of(job) if transcript else None
+    slides = _slides_of(job) if transcript else []
+    return {
+        "clips": highlights.clips if highlights else [],
+        "chapters": highlights.chapters if highlights else [],
+        "timeline": highlights.timeline if highlights else "",
+        "slides": slides,
+        "job": job,
+        "transcript": transcript,
+        "segments": segments,
+        "transcript_items": _with_slides(segments, slides),
+        "formats": exports.FORMATS,
+        "speakers": sorted({s.speaker for s in segments if s.speaker}),
+        "queue_position": selectors.queue_position(job),
+        "eta": selectors.eta_seconds(job, workers=int(settings.Q_CLUSTER["workers"])),
+    }
+
+
+@login_required
+@require_GET
+def job_detail(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = selectors.job_for_user(request.user, job_id)
+    context = _detail_context(job)
+    if request.htmx and request.htmx.target == "job-progress":
+        # The polled fragment; once the job is over it carries the result along (out of band)
+        # and tells htmx to stop polling. Other htmx requests (a form's redirect) get the page.
+        context["oob"] = True
+        response = render(request, "jobs/detail.html#job-progress", context)
+        if job.is_finished:
+            response.status_code = HTMX_STOP_POLLING
+        return response
+    return render(request, "jobs/detail.html", context)
+
+
+@login_required
+@require_POST
+def job_cancel(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = selectors.job_for_user(request.user, job_id)
+    if services.job_cancel(job=job):
+        messages.info(request, "The job was cancelled.")
+    else:
+        messages.warning(request, "The job had already ended.")
+    return redirect(job)
+
+
+@login_required
+@require_POST
+def job_retry(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = selectors.job_for_user(request.user, job_id)
+    if services.job_retry(job=job):
+        messages.success(request, "The job is queued again.")
+    else:
+        messages.warning(request, "Only a failed or cancelled job can be retried.")
+    return redirect(job)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job_delete(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = selectors.job_for_user(request.user, job_id)
+    if request.method == "GET":
+        return render(request, "jobs/delete.html", {"job": job})
+    name = job.display_name
+    services.job_delete(job=job)
+    messages.info(request, f"“{name}” was deleted with its files.")
+    return redirect("jobs:dashboard")
+
+
+@login_required
+@require_GET
+def job_media(request: HttpRequest, job_id: str) -> HttpResponse:
+    from jobs.pages.ranged import ranged_file_response
+
+    job = selectors.job_for_user(request.user, job_id)
+    if not job.media:
+        raise Http404("This job has no media.")
+    path = Path(job.media.path)
+    if not path.exists():
+        raise Http404("The media file is gone.")
+    # The type comes from the contents, never from the name the user gave the file.
+    try:
+        content_type = served_type(probe(path))
+    except MediaError:
+        content_type = None
+    return ranged_file_response(
+        request,
+        path,
+        filename=job.original_name or path.name,
+        content_type=content_type or "application/octet-stream",
+        attachment=content_type is None,
+    )
+
+
+@login_required
+@require_GET
+def job_poster(request: HttpRequest, job_id: str) -> HttpResponse:
+    from jobs.pages.ranged import ranged_file_response
+
+    job = selectors.job_for_user(request.user, job_id)
+    path = Path(job.poster.path) if job.poster else None
+    if path is None or not path.is_file():
+        raise Http404("This job has no poster frame.")
+    return ranged_file_response(request, path)
+
+
+@login_required
+@require_GET
+def clip_file(request: HttpRequest, job_id: str, index: int, kind: str) -> HttpResponse:
+    from jobs.pages.ranged import ranged_file_response
+
+    job = selectors.job_for_user(request.user, job_id)
+    clip = job.clips.filter(index=index).first()
+    field = {"mp4": "file", "jpg": "thumbnail"}.get(kind)
+    if clip is None or field is None or not getattr(clip, field):
+        raise Http404("No such clip.")
+    path = Path(getattr(clip, field).path)
+    if not path.exists():
+        raise Http404("The clip file is gone.")
+    name = f"{export_filename(job, kind).rsplit('.', 1)[0]}-clip-{index + 1}.{kind}"
+    return ranged_file_response(
+        request, path, filename=name, attachment=request.GET.get("download") == "1"
+    )
+
+
+def _slides_of(job: Job) -> list[dict[str, object]]:
+    """The slides read off the video, with the address of each one's picture."""
+    slides = (job.analysis or {}).get("slides") or []
+    return [
+        {
+            "index": index,
+            "time": float(slide.get("time") or 0.0),
+            "title": slide.get("title") or "",
+            "url": reverse("jobs:slide-image", args=[job.pk, index]),
+        }
+        for index, slide in enumerate(slides)
+        if isinstance(slide, dict) and slide.get("image")
+    ]
+
+
+def _with_slides(
+    segments: list[Segment], slides: list[dict[str, object]]
+) -> list[tuple[str, object]]:
+    """The transcript as the page lists it: each slide just before the segment it came up in."""
+    items: list[tuple[str, object]] = []
+    pending = sorted(slides, key=lambda slide: float(slide["time"]))  # type: ignore[arg-type]
+    for segment in segments:
+        while pending and float(pending[0]["time"]) < segment.end:  # type: ignore[arg-type]
+            items.append(("slide", pending.pop(0)))
+        items.append(("segment", segment))
+    items.extend(("slide", slide) for slide in pending)
+    return items
+
+
+@login_required
+@require_GET
+def slide_image(request: HttpRequest, job_id: str, index: int) -> HttpResponse:
+    from jobs.pages.ranged import ranged_file_response
+
+    job = selectors.job_for_user(request.user, job_id)
+    slides = (job.analysis or {}).get("slides") or []
+    if not 0 <= index < len(slides) or not isinstance(slides[index], dict):
+        raise Http404("No such slide.")
+    # The path comes from the job's own record, but is still kept inside the job's folder.
+    folder = job.media_path().resolve()
+    path = (Path(settings.MEDIA_ROOT) / str(slides[index].get("image") or "")).resolve()
+    if not path.is_relative_to(folder) or path.suffix != ".jpg" or not path.is_file():
+        raise Http404("The slide picture is gone.")
+    return ranged_file_response(request, path)
+
+
+@login_required
+@require_GET
+def job_chapters(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = selectors.job_for_user(request.user, job_id)
+    highlights = selectors.highlights_of(job)
+    if not highlights.chapters:
+        raise Http404("This job has no chapters.")
+    response = HttpResponse(
+        highlights.chapters_text + "\n", content_type="text/plain; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{export_filename(job, "txt").rsplit(".", 1)[0]}-chapters.txt"'
+    )
+    return response
+
+
+def export_filename(job: Job, fmt: str) -> str:
+    stem = slugify(Path(job.display_name).stem)[:80] or "transcript"
+    return f"{stem}.{fmt}"
+
+
+@login_required
+@require_POST
+def job_speakers(request: HttpRequest, job_id: str) -> HttpResponse:
+    job = selectors.job_for_user(request.user, job_id)
+    names = {
+        key.removeprefix("name_"): value
+        for key, value in request.POST.items()
+        if key.startswith("name_")
+    }
+    services.job_rename_speakers(job=job, names=names)
+    messages.success(request, "Speaker names saved; the exports use them.")
+    return redirect(f"{job.get_absolute_url()}#speakers")
+
+
+@login_required
+@require_GET
+def job_export(request: HttpRequest, job_id: str, fmt: str) -> HttpResponse:
+    job = selectors.job_for_user(request.user, job_id)
+    if fmt not in exports.FORMATS:
+        raise Http404("Unknown format.")
+    body = selectors.transcript_export(job, fmt)
+    response = HttpResponse(body, content_type=exports.FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(job, fmt)}"'
+    return response

@@ -1,0 +1,22 @@
+"""The runner's settings, read from Django's settings in one place for the worker and the CLI."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from jobs.highlights.run import HighlightOptions
+from jobs.intake import rules
+from jobs.pipeline.runner import RunSettings
+
+
+def run_settings(*, clip_layout: str = "vertical") -> RunSettings:
+    return RunSettings(
+        limits=rules.limits(),
+        allowlist=rules.allowlist(),
+        slide_prompt=bool(settings.LECTERN_SLIDE_PROMPT),
+        tesseract=settings.LECTERN_TESSERACT,
+        layout_timeout=settings.JOB_TIMEOUT,
+        highlights=HighlightOptions.from_settings(
+            settings.HIGHLIGHTS, settings.GEMINI, clip_layout=clip_layout
+        ),
+    )

@@ -1,0 +1,114 @@
+"""The worker's ``Store`` for the runner: a job's results go to its row, its transcript and clips."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from jobs.highlights.layout import LayoutResult
+from jobs.highlights.run import HighlightsOutcome
+from jobs.models import Clip, Job
+from jobs.pipeline.cache import cached_source
+from jobs.pipeline.runner import Reused, slide_rows
+from jobs.pipeline.stages.fetch import Fetched
+from jobs.pipeline.stages.slides import SlidesRead
+from transcripts.record import TranscriptRecord
+from transcripts.selectors import transcript_record
+from transcripts.services import transcript_replace
+
+logger = logging.getLogger(__name__)
+
+
+class JobStore:
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.root = Path(settings.MEDIA_ROOT)
+
+    def _relative(self, path: Path) -> str:
+        return str(Path(path).relative_to(self.root))
+
+    def fetched(self, fetched: Fetched, *, title: str) -> None:
+        job = self.job
+        job.media.name = self._relative(fetched.path)
+        job.title = job.title or title
+        job.duration = fetched.info.duration
+        job.has_video = fetched.info.has_video
+        job.media_sha256 = fetched.sha256
+        job.media_size = fetched.size
+        job.save(
+            update_fields=["media", "title", "duration", "has_video", "media_sha256", "media_size"]
+        )
+
+    def poster(self, image: Path) -> None:
+        self.job.poster.name = self._relative(image)
+        self.job.save(update_fields=["poster"])
+
+    def corrected_layout(self) -> dict[str, Any] | None:
+        saved = (self.job.analysis or {}).get("layout") or {}
+        return saved if saved.get("source") == "corrected" else None
+
+    def slides(self, slides: SlidesRead) -> None:
+        # Kept before transcription, so that the page shows them while it runs.
+        self.job.analysis = {**(self.job.analysis or {}), "slides": slide_rows(slides, self.root)}
+        self.job.save(update_fields=["analysis"])
+
+    def reusable(self, *, prompt_sha256: str) -> Reused | None:
+        source = cached_source(self.job, prompt_sha256=prompt_sha256)
+        if source is None:
+            return None
+        return Reused(
+            record=transcript_record(source.transcript).without_speakers(),
+            backend=source.backend,
+            model=source.model_name,
+            note=source.note,
+        )
+
+    def transcript(self, record: TranscriptRecord) -> None:
+        transcript_replace(job_id=self.job.pk, record=record)
+
+    def analysis(
+        self, outcome: HighlightsOutcome, layout: LayoutResult | None, slides: SlidesRead
+    ) -> None:
+        job = self.job
+        # An earlier attempt's clips go: this run renders them again.
+        job.clips.all().delete()
+        detected = (job.analysis or {}).get("layout_detected")
+        job.analysis = {
+            "silences": [list(pause) for pause in outcome.silences],
+            "layout": layout.to_dict() if layout else None,
+            **({"layout_detected": detected} if detected else {}),
+            "slide_changes": outcome.slide_changes,
+            "slides": slide_rows(slides, self.root),
+            "topics": [topic.to_dict() for topic in outcome.analysis.topics],
+            "analyser": outcome.analysis.analyser,
+            "analyser_model": outcome.analysis.model,
+            "analyser_fallback": outcome.analysis.fallback_reason,
+        }
+        job.save(update_fields=["analysis"])
+
+    def clips(self, outcome: HighlightsOutcome) -> None:
+        self.job.clips.all().delete()
+        Clip.objects.bulk_create(
+            [
+                Clip(
+                    job=self.job,
+                    index=index,
+                    start=chosen.start,
+                    end=chosen.end,
+                    duration=clip.duration,
+                    ranges=[list(span) for span in clip.ranges],
+                    title=chosen.title[:200],
+                    reason=chosen.reason,
+                    score=chosen.score,
+                    layout=clip.arrangement,
+                    file=self._relative(clip.video),
+                    thumbnail=self._relative(clip.thumbnail),
+                )
+                for index, (chosen, clip) in enumerate(
+                    zip(outcome.selection.clips, outcome.rendered, strict=True)
+                )
+            ]
+        )

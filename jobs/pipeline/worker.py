@@ -1,0 +1,272 @@
+"""The worker's side of a job: claim it, run the runner with ORM persistence, record the end.
+
+Claiming is atomic, a heartbeat shows the worker is alive, progress is saved as it goes and a
+cancellation is noticed there. Whatever goes wrong ends the job ``failed`` with a sentence the user
+can read (the technical detail is kept for staff), and touches no other job.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from jobs.highlights.compiler import render_clip
+from jobs.models import Job
+from jobs.pipeline import runner
+from jobs.pipeline.children import descendants, kill_descendants
+from jobs.pipeline.config import run_settings
+from jobs.pipeline.runner import PLAN_TRANSCRIPT, Plan, Request, spans
+from jobs.pipeline.store import JobStore
+from jobs.pipeline.sweeper import WorkerStopping, requeue_on_sigterm, stop_requested
+from transcripts.backends.base import BackendError
+from transcripts.media import MediaError
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 10  # the default of settings.LECTERN_HEARTBEAT_SECONDS
+
+
+class JobCancelled(Exception):
+    """The job was cancelled (or taken away) while it ran."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim(job_id: str) -> Job | None:
+    """Take a queued job for this worker; ``None`` when another worker has it or it is over.
+
+    A conditional UPDATE, so that a queue that delivers a task twice cannot run a job twice.
+    """
+    now = timezone.now()
+    taken = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+        status=Job.Status.RUNNING,
+        stage=Job.Stage.FETCH,
+        progress=0,
+        started_at=now,
+        heartbeat_at=now,
+        finished_at=None,
+        attempts=F("attempts") + 1,
+        worker=worker_name(),
+        error="",
+        error_detail="",
+    )
+    if not taken:
+        return None
+    return Job.objects.select_related("owner").get(pk=job_id)
+
+
+class Heartbeat:
+    """Touches ``heartbeat_at`` while the job runs, so a sweeper can tell a live worker from a dead one."""
+
+    def __init__(
+        self, job_id: object, every: float | None = None, *, started_at: object = None
+    ) -> None:
+        self.job_id = job_id
+        self.every = every or settings.LECTERN_HEARTBEAT_SECONDS
+        # Beat only for our own claim: a job the sweeper gave to another worker is not ours.
+        self.claim = {"started_at": started_at} if started_at else {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True, name=f"heartbeat-{job_id}")
+
+    def __enter__(self) -> Heartbeat:
+        self._spare = frozenset(descendants())  # not started by this job
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self.every):
+                try:
+                    ours = Job.objects.filter(
+                        pk=self.job_id, status=Job.Status.RUNNING, **self.claim
+                    )
+                    if not ours.update(heartbeat_at=timezone.now()):
+                        # Cancelled (or taken away): a job blocked in ffmpeg would only notice
+                        # when ffmpeg ends, so its children are ended now.
+                        kill_descendants(
+                            reason=f"job {self.job_id} is no longer ours", spare=self._spare
+                        )
+                except Exception:  # never take the job down; a database restart must not
+                    # stop the beats for good either, or the sweeper would requeue a live job
+                    logger.warning("heartbeat failed for job %s", self.job_id, exc_info=True)
+                    connection.close()  # reconnect at the next beat
+        finally:
+            connection.close()
+
+
+class Progress:
+    """Saves stage and progress, at most once a second, and notices a cancellation."""
+
+    def __init__(self, job: Job, min_interval: float = 1.0) -> None:
+        self.job = job
+        self.min_interval = min_interval
+        self.spans = spans(PLAN_TRANSCRIPT)
+        self._last_write = 0.0
+        self._last_value = -1
+
+    def plan(self, plan: Plan) -> None:
+        self.spans = spans(plan)
+
+    def stage(self, stage: str) -> None:
+        self.job.stage = stage
+        # Never move the bar backwards when the plan changes under a running stage.
+        self._write(max(self.spans[stage][0], self.job.progress), force=True)
+
+    def fraction(self, done: float) -> None:
+        low, high = self.spans[self.job.stage]
+        self._write(int(low + (high - low) * max(0.0, min(1.0, done))))
+
+    def _write(self, value: int, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and (value == self._last_value or now - self._last_write < self.min_interval):
+            return
+        changed = _ours(self.job).update(
+            stage=self.job.stage, progress=value, heartbeat_at=timezone.now()
+        )
+        if not changed:
+            raise JobCancelled()
+        self.job.progress = value
+        self._last_value = value
+        self._last_write = now
+
+
+def _ours(job: Job) -> QuerySet[Job]:
+    """The job while this worker's claim holds: running, and started by us (``started_at``).
+
+    Once the sweeper has put the job back in the queue and another worker has claimed it, a worker
+    that was only frozen (not dead) finds nothing here and stops as if cancelled.
+    """
+    return Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, started_at=job.started_at)
+
+
+def job_audio_path(job: Job) -> Path:
+    return job.media_path() / "audio.wav"
+
+
+def run(job_id: str, *, notify: Callable[[Job], None] | None = None) -> Job | None:
+    """Run one job from its current state to the end. Returns the job, or None if not ours."""
+    if not connection.in_atomic_block:  # never close a connection under a caller's transaction
+        close_old_connections()
+    job = claim(job_id)
+    if job is None:
+        logger.info("job %s not claimed (already taken, finished or cancelled)", job_id)
+        return None
+    logger.info("job %s started (attempt %s) on %s", job.pk, job.attempts, job.worker)
+    # A SIGTERM puts the job back in the queue before the worker goes (jobs.pipeline.sweeper).
+    with requeue_on_sigterm(job), Heartbeat(job.pk, started_at=job.started_at):
+        try:
+            _run_stages(job, Progress(job))
+        except JobCancelled:
+            logger.info("job %s cancelled while running", job.pk)
+        except (MediaError, BackendError) as exc:
+            if stop_requested():  # the failure is the interrupted stop, not the job's own
+                raise WorkerStopping() from exc
+            _finish_failed(job, str(exc), traceback.format_exc())
+        except Exception as exc:
+            if stop_requested():
+                raise WorkerStopping() from exc
+            logger.exception("job %s crashed", job.pk)
+            _finish_failed(
+                job,
+                "Something went wrong on our side while processing this file. "
+                "You can retry it; if it fails again, contact the site's staff.",
+                f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
+            )
+    job.refresh_from_db()
+    if job.is_finished and job.status != Job.Status.CANCELLED and notify is not None:
+        try:
+            notify(job)
+        except Exception:
+            logger.exception("could not notify the owner of job %s", job.pk)
+    return job
+
+
+def _request(job: Job) -> Request:
+    if job.source_kind == Job.Source.URL:
+        source: Path | str = job.source_url
+    elif job.media:
+        source = Path(job.media.path)
+    else:
+        raise MediaError("This job has no media file.")
+    return Request(
+        source=source,
+        folder=job.media_path(),
+        title=job.title,
+        language=job.transcription_language,
+        task=job.task,
+        backend=job.requested_backend or None,
+        user_id=job.owner_id,
+        diarize=job.diarize,
+        speakers=job.speakers,
+        highlights=job.highlights,  # None: for a video
+        clip_layout=job.clip_layout,
+    )
+
+
+def _run_stages(job: Job, progress: Progress) -> None:
+    done = runner.run(_request(job), run_settings(), JobStore(job), progress)
+    ran: dict[str, object] = {"backend": done.backend, "model_name": done.model}
+    if done.reused:
+        ran["cached_from_hash"] = True
+    else:
+        ran.update(fallbacks=done.fallbacks, realtime_factor=done.realtime_factor)
+    finished = _ours(job).update(
+        status=Job.Status.SUCCEEDED,
+        stage=Job.Stage.DONE,
+        progress=100,
+        finished_at=timezone.now(),
+        note=done.note,
+        **ran,
+    )
+    if not finished:
+        raise JobCancelled()
+
+
+def _finish_failed(job: Job, message: str, detail: str) -> None:
+    logger.warning("job %s failed: %s", job.pk, message)
+    _ours(job).update(
+        status=Job.Status.FAILED,
+        error=message,
+        error_detail=detail[-20000:],
+        finished_at=timezone.now(),
+    )
+
+
+def rerender_clips(job_id: str, indexes: list[int]) -> int:
+    """Render the given clips again from the current transcript (after a caption edit)."""
+    job = Job.objects.filter(pk=job_id, status=Job.Status.SUCCEEDED).first()
+    if job is None or not job.media:
+        return 0
+    segments = list(job.transcript.segments.all())
+    layout = (job.analysis or {}).get("layout")
+    done = 0
+    for clip in job.clips.filter(index__in=indexes):
+        output = Path(clip.file.path)
+        render_clip(
+            Path(job.media.path),
+            {"ranges": clip.ranges, "start": clip.start, "end": clip.end},
+            segments,
+            output,
+            layout=job.clip_layout,
+            regions=layout,
+        )
+        done += 1
+    logger.info("job %s: %s clip(s) rendered again after an edit", job.pk, done)
+    return done
