@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from jobs import services
 from jobs.accounts import admin as accounts_admin  # noqa: F401  (registers the user admin)
+from jobs.highlights.layout import LayoutResult
 from jobs.models import ApiKey, Job, Webhook, WebhookDelivery
 
 
@@ -41,7 +42,6 @@ class JobAdmin(admin.ModelAdmin):
     @admin.display(description="Layout")
     def layout_display(self, job: Job) -> str:
         """The video's layout as the clips use it, and the detector's own where it was corrected."""
-        from jobs.highlights.layout import LayoutResult
 
         analysis = job.analysis or {}
 

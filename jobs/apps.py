@@ -1,10 +1,10 @@
 from django.apps import AppConfig
+from django.core.management import call_command
 from django.db.models.signals import post_migrate
 
 
 def _create_cache_table(**kwargs: object) -> None:
     """The shared cache's table (rate-limit and sign-in counters), made with the schema."""
-    from django.core.management import call_command
 
     call_command("createcachetable", database=kwargs.get("using", "default"), verbosity=0)
 

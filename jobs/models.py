@@ -7,6 +7,22 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+# The languages a job may be transcribed in, as the forms and the API offer them.
+LANGUAGES = [
+    ("auto", "Detect automatically"),
+    ("en", "English"),
+    ("de", "German"),
+    ("fr", "French"),
+    ("es", "Spanish"),
+    ("it", "Italian"),
+    ("nl", "Dutch"),
+    ("pt", "Portuguese"),
+    ("pl", "Polish"),
+    ("sv", "Swedish"),
+    ("zh", "Chinese"),
+    ("ja", "Japanese"),
+]
+
 
 def job_upload_path(job: Job, filename: str) -> str:
     # The stored name never comes from the user: only a known, lower-case extension is kept.

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
 
 from jobs.highlights.chapters import Chapter, chapters
 from jobs.highlights.timeline import timeline_svg
@@ -16,8 +17,10 @@ from jobs.models import Clip, Job
 from transcripts import exports
 
 
-def jobs_for_user(user: AbstractBaseUser) -> QuerySet[Job]:
-    return Job.objects.filter(owner=user).select_related("transcript").order_by("-created_at")
+def jobs_for_user(user: AbstractBaseUser, *, status: str = "") -> QuerySet[Job]:
+    """The user's jobs, newest first; only those in ``status`` when given."""
+    jobs = Job.objects.filter(owner=user).select_related("transcript").order_by("-created_at")
+    return jobs.filter(status=status) if status else jobs
 
 
 def job_for_user(user: AbstractBaseUser, job_id: object) -> Job:
@@ -141,3 +144,22 @@ def transcript_export(job: Job, fmt: str) -> str:
         speaker_names=job.speaker_names or None,
         **meta,
     )
+
+
+def export_filename(job: Job, fmt: str) -> str:
+    """The download name of a job's file: its title, made safe, with ``fmt`` as extension."""
+    stem = slugify(Path(job.display_name).stem)[:80] or "transcript"
+    return f"{stem}.{fmt}"
+
+
+def clip_file(job: Job, index: int, kind: str) -> tuple[Path, str]:
+    """A clip's video (``kind`` "mp4") or thumbnail ("jpg") on disk and its download name, or 404."""
+    field = {"mp4": "file", "jpg": "thumbnail"}.get(kind)
+    clip = job.clips.filter(index=index).first()
+    stored = getattr(clip, field) if clip is not None and field else None
+    if not stored:
+        raise Http404("No such clip.")
+    path = Path(stored.path)
+    if not path.exists():
+        raise Http404("The clip file is gone.")
+    return path, f"{export_filename(job, kind).rsplit('.', 1)[0]}-clip-{index + 1}.{kind}"

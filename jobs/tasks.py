@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from jobs.api import webhooks
+from jobs.models import Job
 from jobs.ops.logs import job_context
+from jobs.pages import layout_check
 from jobs.pipeline import sweeper, worker
 from jobs.pipeline.notifications import notify_job_finished
 
@@ -27,7 +29,6 @@ def rerender_clips(job_id: str, indexes: list[int]) -> int:
 
 def rerender_layout(job_id: str) -> int:
     """Every clip again, after the owner corrected the layout on the job page."""
-    from jobs.pages import layout_check
 
     with job_context(job_id):
         return layout_check.rerender_layout(job_id)
@@ -35,9 +36,13 @@ def rerender_layout(job_id: str) -> int:
 
 def announce_job(job_id: str) -> None:
     """Email and webhook for a job that ended without a worker run (reused from the cache)."""
-    from jobs.models import Job
 
     job = Job.objects.select_related("owner").filter(pk=job_id).first()
     if job is not None and job.is_finished:
         notify_job_finished(job)
         webhooks.job_finished(job)
+
+
+def deliver_webhook(job_id: str, event: str, attempt: int = 1) -> int | None:
+    """One delivery attempt of a job's webhook; failures schedule the next attempt."""
+    return webhooks.deliver(job_id, event, attempt)

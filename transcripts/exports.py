@@ -12,6 +12,10 @@ from typing import Any
 
 import pysubs2
 
+from transcripts.rttm import to_rttm
+from transcripts.speakers import turns
+from transcripts.subtitles import build_cues
+
 FORMATS = {
     "txt": "text/plain; charset=utf-8",
     "srt": "application/x-subrip; charset=utf-8",
@@ -47,7 +51,6 @@ def _turns(segments: Iterable[Any]) -> list[dict[str, Any]]:
     The diarize stage stores segments cut this way already; older transcripts, and segments
     handed in by other code, get the very same cut here, so every format shows the same turns.
     """
-    from transcripts.speakers import turns
 
     return turns(segments)
 
@@ -90,8 +93,6 @@ def _srt_text(text: str) -> str:
 def _subtitle_file(
     segments: Iterable[Any], *, voices: bool = False, speaker_names: Mapping[str, str] | None = None
 ) -> pysubs2.SSAFile:
-    from transcripts.subtitles import build_cues
-
     def label(speaker: str) -> str:
         # SRT has no voices: the cue where someone starts speaking opens with "Name:".
         return f"{_speaker(speaker, speaker_names)}:"
@@ -180,7 +181,5 @@ def render(
     if fmt == "json":
         return to_json(segments, speaker_names=speaker_names, **meta)
     if fmt == "rttm":
-        from transcripts.rttm import to_rttm
-
         return to_rttm(segments, uri=str(meta.get("uri") or "audio"), speaker_names=speaker_names)
     raise ValueError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")

@@ -9,6 +9,8 @@ import os
 import platform
 import sys
 
+from transcripts.backends.faster_whisper import cuda_device_count as count
+
 
 def is_apple_silicon() -> bool:
     return sys.platform == "darwin" and platform.machine() == "arm64"
@@ -16,7 +18,6 @@ def is_apple_silicon() -> bool:
 
 def cuda_device_count() -> int:
     """NVIDIA GPUs CTranslate2 can use (0 when it, or CUDA, is missing or broken)."""
-    from transcripts.backends.faster_whisper import cuda_device_count as count
 
     return count()
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import av
+import imageio_ffmpeg
 import numpy as np
 
 SAMPLE_RATE = 16_000
@@ -44,8 +46,6 @@ class MediaError(Exception):
 
 @cache
 def ffmpeg_exe() -> str:
-    import imageio_ffmpeg
-
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
@@ -62,7 +62,6 @@ class MediaInfo:
 
 def probe(path: Path) -> MediaInfo:
     """What the file really is, from its contents (never its name)."""
-    import av
 
     path = Path(path)
     try:
@@ -127,8 +126,6 @@ def _is_cover_art(stream) -> bool:  # an mp3's album picture is a "video" stream
 
 
 def _duration(container) -> float:
-    import av
-
     if container.duration:
         return container.duration / av.time_base
     best = 0.0

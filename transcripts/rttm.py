@@ -16,6 +16,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from transcripts.speakers import turns as speaker_runs
+
 _SPACE = re.compile(r"\s+")
 
 
@@ -39,7 +41,6 @@ def speaker_turns(source: Any) -> list[tuple[float, float, str]]:
     items = list(source)
     if all(isinstance(item, tuple | list) and len(item) == 3 for item in items):
         return [(float(a), float(b), str(label)) for a, b, label in items]
-    from transcripts.speakers import turns as speaker_runs
 
     result = []
     for piece in speaker_runs(items):

@@ -108,6 +108,7 @@ def check(
 def _windows(audio: Path) -> Iterator[tuple[float, np.ndarray]]:
     samples = wav_samples(audio)
     if samples is None:
+        # faster-whisper takes ~0.5 s to import: loaded when speech is decoded, not at start-up
         from faster_whisper.audio import decode_audio
 
         yield 0.0, decode_audio(str(audio), sampling_rate=SAMPLE_RATE)
@@ -122,6 +123,7 @@ def _windows(audio: Path) -> Iterator[tuple[float, np.ndarray]]:
 
 def speech_spans(audio: Path) -> list[tuple[float, float]]:
     """(start, end) seconds of the speech in ``audio`` (a 16 kHz WAV, or anything ffmpeg reads)."""
+    # faster-whisper takes ~0.5 s to import: loaded when speech is decoded, not at start-up
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     spans: list[tuple[float, float]] = []

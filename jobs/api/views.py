@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal
 
 import pydantic
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Schema, Status
 from ninja import Path as PathParam
 from ninja.errors import AuthenticationError, HttpError
@@ -28,8 +27,8 @@ from jobs import selectors, services
 from jobs.api import keys, ratelimit
 from jobs.intake import rules
 from jobs.intake.uploads import refusal_message
-from jobs.models import ApiKey, Clip, Job
-from jobs.pages.forms import LANGUAGES
+from jobs.models import LANGUAGES, ApiKey, Clip, Job
+from jobs.ranged import ranged_file_response
 from transcripts import exports
 
 # --- Authentication and rate limits -----------------------------------------------------------------
@@ -95,10 +94,7 @@ def _owner(request: HttpRequest) -> AbstractBaseUser:
 
 def _job(request: HttpRequest, job_id: uuid.UUID) -> Job:
     """The key's user's job, or 404 whether it belongs to someone else or does not exist."""
-    job = Job.objects.select_related("owner").filter(pk=job_id, owner=_owner(request)).first()
-    if job is None:
-        raise Http404("No such job.")
-    return job
+    return selectors.job_for_user(_owner(request), job_id)
 
 
 # --- Schemas -------------------------------------------------------------------------------------------
@@ -316,9 +312,7 @@ def create_job(request: HttpRequest) -> Status:
 
 @api.get("/jobs", response={200: JobPage, **ERRORS}, summary="List my jobs", tags=["jobs"])
 def list_jobs(request: HttpRequest, query: Query[PageIn]) -> dict[str, Any]:
-    jobs = Job.objects.filter(owner=_owner(request)).order_by("-created_at")
-    if query.status:
-        jobs = jobs.filter(status=query.status)
+    jobs = selectors.jobs_for_user(_owner(request), status=query.status or "")
     offset = (query.page - 1) * query.page_size
     # One row more than the page tells whether there is a next page without a second count.
     rows = list(jobs[offset : offset + query.page_size + 1])
@@ -377,20 +371,8 @@ def list_clips(request: HttpRequest, job_id: uuid.UUID) -> list[dict[str, Any]]:
     return [_clip_out(job, clip) for clip in job.clips.order_by("index")]
 
 
-def _clip_file(request: HttpRequest, job_id: uuid.UUID, index: int, field: str) -> HttpResponse:
-    from jobs.pages.ranged import ranged_file_response
-    from jobs.pages.views import export_filename
-
-    job = _job(request, job_id)
-    clip = job.clips.filter(index=index).first()
-    stored = getattr(clip, field) if clip is not None else None
-    if not stored:
-        raise Http404("No such clip.")
-    path = Path(stored.path)
-    if not path.exists():
-        raise Http404("The clip file is gone.")
-    suffix = path.suffix or (".mp4" if field == "file" else ".jpg")
-    name = f"{export_filename(job, 'x').rsplit('.', 1)[0]}-clip-{index + 1}{suffix}"
+def _clip_file(request: HttpRequest, job_id: uuid.UUID, index: int, kind: str) -> HttpResponse:
+    path, name = selectors.clip_file(_job(request, job_id), index, kind)
     response = ranged_file_response(request, path, filename=name, attachment=True)
     # Set here as well: ranged_file_response's whole-file branch leaves the disposition out.
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -419,7 +401,7 @@ ClipIndex = PathParam(..., ge=0, le=999)
     tags=["clips"],
 )
 def get_clip_video(request: HttpRequest, job_id: uuid.UUID, index: int = ClipIndex) -> HttpResponse:
-    return _clip_file(request, job_id, index, "file")
+    return _clip_file(request, job_id, index, "mp4")
 
 
 @api.get(
@@ -432,7 +414,7 @@ def get_clip_video(request: HttpRequest, job_id: uuid.UUID, index: int = ClipInd
 def get_clip_thumbnail(
     request: HttpRequest, job_id: uuid.UUID, index: int = ClipIndex
 ) -> HttpResponse:
-    return _clip_file(request, job_id, index, "thumbnail")
+    return _clip_file(request, job_id, index, "jpg")
 
 
 # ``include("jobs.api.views")`` in config/urls.py: the API's URLs under the namespace it reverses with.

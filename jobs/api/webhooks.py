@@ -30,6 +30,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django_q.models import Schedule
+from django_q.tasks import async_task
 
 from jobs.intake import rules
 from jobs.intake.urlsafety import guard_connections
@@ -63,7 +65,6 @@ def job_finished(job: Job | None) -> bool:
 
     Never raises: the job itself is over and must not be reported as a failed task.
     """
-    from django_q.tasks import async_task
 
     event = EVENTS.get(job.status) if job is not None else None
     if job is None or event is None:
@@ -72,7 +73,7 @@ def job_finished(job: Job | None) -> bool:
         if not Webhook.objects.filter(user_id=job.owner_id).exists():
             return False
         async_task(
-            "jobs.api.webhooks.deliver", str(job.pk), event, 1, task_name=f"webhook-{job.pk}"
+            "jobs.tasks.deliver_webhook", str(job.pk), event, 1, task_name=f"webhook-{job.pk}"
         )
     except Exception:
         logger.exception("could not queue the webhook of job %s", job.pk)
@@ -178,12 +179,10 @@ def backoff(attempt: int) -> float:
 
 
 def schedule_retry(job_id: str, event: str, attempt: int) -> float:
-    from django_q.models import Schedule
-
     delay = backoff(attempt)
     Schedule.objects.create(
         name=f"webhook-{job_id}-{attempt}"[:100],
-        func="jobs.api.webhooks.deliver",
+        func="jobs.tasks.deliver_webhook",
         args=repr((str(job_id), event, attempt)),
         schedule_type=Schedule.ONCE,
         repeats=-1,  # a ONCE schedule with negative repeats is deleted once it has run

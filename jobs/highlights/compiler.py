@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import av
 import pysubs2
 
 from jobs.highlights.reframe import CaptionZone, plan_picture, to_output
@@ -203,7 +205,6 @@ def _field(item: Any, name: str, default: Any = None) -> Any:
 
 def _frame_grid(source: Path) -> tuple[float, float]:
     """(frames per second, time of the first frame relative to the file's start)."""
-    import av
 
     with av.open(str(source), metadata_errors="ignore") as container:
         stream = container.streams.video[0]
@@ -324,7 +325,6 @@ def _font_dir() -> str | None:
 @cache
 def _fontconfig_has_fonts() -> bool:
     """Whether fontconfig knows any font at all (libass falls back to it without a fonts dir)."""
-    import shutil
 
     fc_list = shutil.which("fc-list")
     if fc_list is None:

@@ -213,6 +213,7 @@ def detect_layout(
 
 @cache
 def _cascade() -> Any:
+    # OpenCV takes ~0.4 s to import: loaded only when a video's layout is read
     import cv2
 
     cv2.setNumThreads(1)  # a worker shares the machine; a second thread bought little here

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jobs.highlights.text import STOPWORDS
+from transcripts import modelstore
 
 # A whole-word token with an id below this is a common English word (ids run to about 50,000;
 # "revolution" is 5854, "dioxide" 17556, "Calvin" 25017, "enzyme" 27679).
@@ -43,8 +44,6 @@ def word_ranks(path: Path | None = None) -> dict[str, int]:
     """Whole-word token ids of the English Whisper vocabulary, by word; empty when unavailable."""
     if path is None:
         try:
-            from transcripts import modelstore
-
             path = modelstore.tiny_en_dir() / "vocabulary.txt"
         except Exception:  # the model package is missing: fall back to the stopword heuristics
             return {}

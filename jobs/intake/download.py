@@ -125,6 +125,7 @@ def _keep_downloads_in_process() -> None:
     with _patch_lock:
         if _patched:
             return
+        # yt-dlp takes ~0.6 s to import: loaded only when a link is fetched
         from yt_dlp.downloader.external import ExternalFD
         from yt_dlp.downloader.hls import HlsFD
         from yt_dlp.downloader.rtmp import RtmpFD
@@ -166,6 +167,7 @@ def download(
     Bounded by ``max_bytes`` and by ``max_seconds`` of wall time; only yt-dlp's own (guarded)
     downloaders run, and live streams are refused.
     """
+    # yt-dlp takes ~0.6 s to import: loaded only when a link is fetched
     import yt_dlp
     from yt_dlp.networking.exceptions import RequestError
     from yt_dlp.utils import DownloadCancelled

@@ -22,10 +22,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_q.brokers import get_broker
+from django_q.models import Schedule
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from jobs.models import Job
+from jobs.pipeline.sweeper import SCHEDULE_NAME
+from transcripts import backends
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +62,6 @@ def check_database() -> Check:
 
 
 def check_broker() -> Check:
-    from django_q.brokers import get_broker
-
     broker = get_broker()
     broker.ping()  # raises when Redis does not answer; the ORM broker is the database itself
     return {"ok": True, "kind": broker.info(), "waiting": broker.queue_size()}
@@ -74,8 +76,6 @@ def check_disk() -> Check:
 
 
 def check_backend() -> Check:
-    from transcripts import backends
-
     chosen = backends.chosen()
     if chosen is None:
         return {"ok": False, "error": "no transcription backend is available"}
@@ -146,10 +146,6 @@ class JobsCollector:
         yield from self._broker()
         yield from self._recent(now)
 
-        from django_q.models import Schedule
-
-        from jobs.pipeline.sweeper import SCHEDULE_NAME
-
         yield GaugeMetricFamily(
             "lectern_sweep_scheduled",
             "1 when the every-minute sweep schedule exists (manage.py sweep --ensure-schedule).",
@@ -157,8 +153,6 @@ class JobsCollector:
         )
 
     def _broker(self) -> Iterator[Metric]:
-        from django_q.brokers import get_broker
-
         try:
             depth = get_broker().queue_size()
         except Exception:

@@ -4,22 +4,7 @@ from django import forms
 from django.conf import settings
 
 from jobs.intake import rules
-from jobs.models import Job
-
-LANGUAGES = [
-    ("auto", "Detect automatically"),
-    ("en", "English"),
-    ("de", "German"),
-    ("fr", "French"),
-    ("es", "Spanish"),
-    ("it", "Italian"),
-    ("nl", "Dutch"),
-    ("pt", "Portuguese"),
-    ("pl", "Polish"),
-    ("sv", "Swedish"),
-    ("zh", "Chinese"),
-    ("ja", "Japanese"),
-]
+from jobs.models import LANGUAGES, Job
 
 
 class MultipleFileInput(forms.ClearableFileInput):

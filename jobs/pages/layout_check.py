@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django_q.tasks import async_task
 
-from jobs.highlights.layout import LayoutResult
+from jobs.highlights.compiler import caption_font_missing, render_clip
+from jobs.highlights.layout import LayoutResult, Region
 from jobs.highlights.reframe import LOW_CONFIDENCE
 from jobs.models import Job
 
@@ -124,7 +126,6 @@ def layout_context(job: Job) -> dict[str, Any]:
                 f"{wide} clip{'s' if wide > 1 else ''} kept the 16:9 picture rather than risk "
                 "cutting the slides."
             )
-    from jobs.highlights.compiler import caption_font_missing
 
     if caption_font_missing():
         notes.append(
@@ -166,7 +167,6 @@ def layout_correct(
         raise ValueError("This job has no layout to correct.")
     width, height = detected.width, detected.height
     screen, camera = _clean(screen, width, height), _clean(camera, width, height)
-    from jobs.highlights.layout import Region
 
     corrected = LayoutResult(
         kind="split" if screen and camera else ("screen" if screen else "camera"),
@@ -197,8 +197,6 @@ def layout_correct(
 
 
 def _queue(job_id: str) -> None:
-    from django_q.tasks import async_task
-
     async_task("jobs.tasks.rerender_layout", job_id, task_name=f"layout-{job_id}")
 
 
@@ -214,7 +212,6 @@ def _progress(job_id: str, **values: Any) -> None:
 
 def rerender_layout(job_id: str) -> int:
     """Render every clip of the job again with its current layout; returns how many."""
-    from jobs.highlights.compiler import render_clip
 
     job = Job.objects.filter(pk=job_id).first()
     if job is None or not job.media:

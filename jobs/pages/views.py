@@ -11,13 +11,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jobs import selectors, services
 from jobs.intake.uploads import refusal_message
 from jobs.models import Job
 from jobs.pages.forms import UploadForm
+from jobs.ranged import ranged_file_response
 from transcripts import exports
 from transcripts.media import MediaError, probe, served_type
 from transcripts.models import Segment
@@ -154,8 +154,6 @@ def job_delete(request: HttpRequest, job_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def job_media(request: HttpRequest, job_id: str) -> HttpResponse:
-    from jobs.pages.ranged import ranged_file_response
-
     job = selectors.job_for_user(request.user, job_id)
     if not job.media:
         raise Http404("This job has no media.")
@@ -179,8 +177,6 @@ def job_media(request: HttpRequest, job_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def job_poster(request: HttpRequest, job_id: str) -> HttpResponse:
-    from jobs.pages.ranged import ranged_file_response
-
     job = selectors.job_for_user(request.user, job_id)
     path = Path(job.poster.path) if job.poster else None
     if path is None or not path.is_file():
@@ -191,17 +187,8 @@ def job_poster(request: HttpRequest, job_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def clip_file(request: HttpRequest, job_id: str, index: int, kind: str) -> HttpResponse:
-    from jobs.pages.ranged import ranged_file_response
-
     job = selectors.job_for_user(request.user, job_id)
-    clip = job.clips.filter(index=index).first()
-    field = {"mp4": "file", "jpg": "thumbnail"}.get(kind)
-    if clip is None or field is None or not getattr(clip, field):
-        raise Http404("No such clip.")
-    path = Path(getattr(clip, field).path)
-    if not path.exists():
-        raise Http404("The clip file is gone.")
-    name = f"{export_filename(job, kind).rsplit('.', 1)[0]}-clip-{index + 1}.{kind}"
+    path, name = selectors.clip_file(job, index, kind)
     return ranged_file_response(
         request, path, filename=name, attachment=request.GET.get("download") == "1"
     )
@@ -239,8 +226,6 @@ def _with_slides(
 @login_required
 @require_GET
 def slide_image(request: HttpRequest, job_id: str, index: int) -> HttpResponse:
-    from jobs.pages.ranged import ranged_file_response
-
     job = selectors.job_for_user(request.user, job_id)
     slides = (job.analysis or {}).get("slides") or []
     if not 0 <= index < len(slides) or not isinstance(slides[index], dict):
@@ -264,14 +249,9 @@ def job_chapters(request: HttpRequest, job_id: str) -> HttpResponse:
         highlights.chapters_text + "\n", content_type="text/plain; charset=utf-8"
     )
     response["Content-Disposition"] = (
-        f'attachment; filename="{export_filename(job, "txt").rsplit(".", 1)[0]}-chapters.txt"'
+        f'attachment; filename="{selectors.export_filename(job, "txt").rsplit(".", 1)[0]}-chapters.txt"'
     )
     return response
-
-
-def export_filename(job: Job, fmt: str) -> str:
-    stem = slugify(Path(job.display_name).stem)[:80] or "transcript"
-    return f"{stem}.{fmt}"
 
 
 @login_required
@@ -296,5 +276,7 @@ def job_export(request: HttpRequest, job_id: str, fmt: str) -> HttpResponse:
         raise Http404("Unknown format.")
     body = selectors.transcript_export(job, fmt)
     response = HttpResponse(body, content_type=exports.FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(job, fmt)}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{selectors.export_filename(job, fmt)}"'
+    )
     return response

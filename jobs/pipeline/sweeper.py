@@ -12,29 +12,30 @@ beating. ``sweep_stale_jobs`` runs every minute (a django-q2 schedule made by a 
   no delivery receipts: a task a worker had already pulled (django-q2 prefetches) dies with it. A
   task that was not lost runs twice at worst, and the second run claims nothing.
 
-A worker stopped politely (SIGTERM) puts its job back at once (``requeue_on_sigterm``) and does not
-count the attempt; the sweeper is only the safety net for the impolite cases.
+A worker stopped politely (SIGTERM) puts its job back at once (``jobs.pipeline.shutdown``) and does
+not count the attempt; the sweeper is only the safety net for the impolite cases.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import F
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django_q.brokers import get_broker
+from django_q.brokers.orm import ORM
+from django_q.brokers.redis_broker import Redis
+from django_q.conf import Conf
+from django_q.models import OrmQ, Schedule
+from django_q.signing import SignedPackage
 
+from jobs.api import webhooks
 from jobs.models import Job
-from jobs.pipeline.children import descendants, kill_descendants
+from jobs.pipeline.notifications import notify_job_finished
+from jobs.services import job_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -153,12 +154,6 @@ def waiting_job_ids() -> set[str] | None:
     ``None`` for a broker this cannot read. Tasks a cluster has pulled but not started are not
     counted: they may have died with it, and sending them again costs one no-op task at most.
     """
-    from django_q.brokers import get_broker
-    from django_q.brokers.orm import ORM
-    from django_q.conf import Conf
-    from django_q.models import OrmQ
-    from django_q.signing import SignedPackage
-
     broker = get_broker()
     if isinstance(broker, ORM):
         payloads = list(
@@ -167,10 +162,6 @@ def waiting_job_ids() -> set[str] | None:
             .values_list("payload", flat=True)
         )
     else:
-        try:
-            from django_q.brokers.redis_broker import Redis
-        except ImportError:  # pragma: no cover - redis is a dependency
-            return None
         if not isinstance(broker, Redis):
             return None
         payloads = broker.connection.lrange(broker.list_key, 0, -1)
@@ -186,106 +177,17 @@ def waiting_job_ids() -> set[str] | None:
 
 
 def _enqueue(pk: object) -> None:
-    from jobs.services import job_enqueue
-
     job_enqueue(Job.objects.only("pk").get(pk=pk))
 
 
 def _notify(pk: object) -> None:
     """Email the owner and queue their webhook, as the end of a worker's run does."""
-    from jobs.api import webhooks
-    from jobs.pipeline.notifications import notify_job_finished
-
     job = Job.objects.select_related("owner").get(pk=pk)
     try:
         notify_job_finished(job)
     except Exception:
         logger.exception("could not notify the owner of job %s", pk, extra={"job_id": str(pk)})
     webhooks.job_finished(job)  # never raises
-
-
-# --- Graceful shutdown -------------------------------------------------------------------------------
-
-
-class WorkerStopping(BaseException):
-    """SIGTERM arrived while a job ran. A BaseException, so no ``except Exception`` swallows it."""
-
-
-# Set by the SIGTERM handler of ``requeue_on_sigterm``. The exception it raises can be lost: raised
-# while a C extension runs Python code (numpy's import_array, for one), it comes out as an
-# ImportError ("failed to import"), which a backend reports as "not available" and the job would
-# fail for a reason that has nothing to do with it. ``stop_requested()`` lets the pipeline tell.
-_stop = threading.Event()
-
-
-def stop_requested() -> bool:
-    """True once this process was asked to stop (SIGTERM) while it ran a job."""
-    return _stop.is_set()
-
-
-def release_job(job: Job) -> bool:
-    """Put a job this worker is running back in the queue at once, without counting the attempt.
-
-    Only the claim that ``job`` holds (its ``started_at``) is released: if the sweeper already gave
-    the job to someone else, this changes nothing.
-    """
-    released = Job.objects.filter(
-        pk=job.pk, status=Job.Status.RUNNING, started_at=job.started_at
-    ).update(
-        status=Job.Status.QUEUED,
-        stage=Job.Stage.QUEUED,
-        progress=0,
-        attempts=F("attempts") - 1,
-        heartbeat_at=timezone.now(),
-    )
-    if released:
-        logger.warning("job %s released: the worker is shutting down", job.pk)
-        _enqueue(job.pk)
-    return bool(released)
-
-
-@contextmanager
-def requeue_on_sigterm(job: Job) -> Iterator[None]:
-    """While the job runs, SIGTERM puts it back in the queue, then ends the process as asked.
-
-    django-q2 workers keep the default SIGTERM action (die at once). That is what ``systemctl
-    stop`` or a container runtime signalling the whole process group does to them; without this
-    the job would stay ``running`` until the sweeper noticed, a minute or more later.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set from the main thread
-        return
-
-    def on_sigterm(signum: int, frame: object) -> None:
-        if _stop.is_set():
-            return  # SIGTERM to the process group can arrive twice; one release is enough
-        _stop.set()
-        raise WorkerStopping()
-
-    _stop.clear()
-    spare = frozenset(descendants())  # processes that are not this job's
-    previous = signal.signal(signal.SIGTERM, on_sigterm)
-    if previous is None:  # set outside Python: the default is the closest we can restore
-        previous = signal.SIG_DFL
-    try:
-        yield
-    except WorkerStopping:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one release is enough
-        # The job's ffmpeg and friends go with it (they may ignore SIGTERM for a long while).
-        kill_descendants(reason=f"worker stopping during job {job.pk}", spare=spare)
-        # The signal may have cut a query short; start from a fresh connection.
-        if not connection.in_atomic_block:
-            connection.close()
-        try:
-            release_job(job)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            os.kill(os.getpid(), signal.SIGTERM)
-        raise  # only reached where the previous handler returns instead of ending the process
-    finally:
-        _stop.clear()  # only where the process lives on (a test): the next job starts afresh
-        if signal.getsignal(signal.SIGTERM) is on_sigterm:
-            signal.signal(signal.SIGTERM, previous)
 
 
 # --- The schedule ------------------------------------------------------------------------------------
@@ -308,7 +210,5 @@ def schedule_defaults() -> dict[str, object]:
 
 def ensure_schedule() -> bool:
     """Create the sweep schedule if it is missing (deleted in the admin). True when created."""
-    from django_q.models import Schedule
-
     _, created = Schedule.objects.update_or_create(name=SCHEDULE_NAME, defaults=schedule_defaults())
     return created

@@ -27,8 +27,8 @@ from jobs.pipeline import runner
 from jobs.pipeline.children import descendants, kill_descendants
 from jobs.pipeline.config import run_settings
 from jobs.pipeline.runner import PLAN_TRANSCRIPT, Plan, Request, spans
+from jobs.pipeline.shutdown import WorkerStopping, requeue_on_sigterm, stop_requested
 from jobs.pipeline.store import JobStore
-from jobs.pipeline.sweeper import WorkerStopping, requeue_on_sigterm, stop_requested
 from transcripts.backends.base import BackendError
 from transcripts.media import MediaError
 
@@ -169,7 +169,7 @@ def run(job_id: str, *, notify: Callable[[Job], None] | None = None) -> Job | No
         logger.info("job %s not claimed (already taken, finished or cancelled)", job_id)
         return None
     logger.info("job %s started (attempt %s) on %s", job.pk, job.attempts, job.worker)
-    # A SIGTERM puts the job back in the queue before the worker goes (jobs.pipeline.sweeper).
+    # A SIGTERM puts the job back in the queue before the worker goes (jobs.pipeline.shutdown).
     with requeue_on_sigterm(job), Heartbeat(job.pk, started_at=job.started_at):
         try:
             _run_stages(job, Progress(job))

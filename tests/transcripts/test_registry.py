@@ -144,19 +144,6 @@ def test_it_builds_every_backend_from_settings(settings, ggml_tiny_en):
     assert [b.name for b in backends.chain()] == ["openai", "faster-whisper", "whispercpp"]
 
 
-def test_it_works_before_the_optional_settings_exist(settings):
-    settings.LECTERN_BACKEND = ""
-    for name in ("WHISPER_CPP_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_TIMEOUT"):
-        if hasattr(settings, name):
-            delattr(settings, name)
-
-    built = backends.registry()
-
-    assert built["openai"].availability().reason == "OPENAI_API_KEY is not set"
-    assert not built["whispercpp"].availability().ok
-    assert built["openai"].timeout == 300.0
-
-
 def test_it_reports_availability_and_the_chosen_backend(scripted):
     scripted(ScriptedBackend("off", ok=False), ScriptedBackend("on"), ScriptedBackend("spare"))
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from transcripts import hardware
 from transcripts.backends.base import (
     Availability,
     Backend,
@@ -23,16 +24,15 @@ from transcripts.backends.base import (
     TranscribeOptions,
     TranscriptionResult,
 )
+from transcripts.backends.faster_whisper import FasterWhisperBackend
+from transcripts.backends.mlx import MLXBackend, mlx_model_for
+from transcripts.backends.openai_api import OpenAIBackend
+from transcripts.backends.whispercpp import WhisperCppBackend
 
 logger = logging.getLogger(__name__)
 
 
 def _build() -> dict[str, Backend]:
-    from transcripts.backends.faster_whisper import FasterWhisperBackend
-    from transcripts.backends.mlx import MLXBackend, mlx_model_for
-    from transcripts.backends.openai_api import OpenAIBackend
-    from transcripts.backends.whispercpp import WhisperCppBackend
-
     backends: list[Backend] = [
         FasterWhisperBackend(
             model=settings.LECTERN_MODEL,
@@ -43,14 +43,14 @@ def _build() -> dict[str, Backend]:
             vad=settings.LECTERN_VAD,
         ),
         WhisperCppBackend(
-            model=getattr(settings, "WHISPER_CPP_MODEL", "") or "",
-            threads=getattr(settings, "LECTERN_THREADS", 0) or 0,
+            model=settings.WHISPER_CPP_MODEL,
+            threads=settings.LECTERN_THREADS,
         ),
         OpenAIBackend(
-            api_key=getattr(settings, "OPENAI_API_KEY", "") or "",
-            base_url=getattr(settings, "OPENAI_BASE_URL", None) or None,
-            model=getattr(settings, "OPENAI_TRANSCRIBE_MODEL", "") or "whisper-1",
-            timeout=float(getattr(settings, "OPENAI_TIMEOUT", 0) or 300),
+            api_key=settings.OPENAI_API_KEY,
+            base_url=settings.OPENAI_BASE_URL or None,  # empty: the OpenAI API itself
+            model=settings.OPENAI_TRANSCRIBE_MODEL,
+            timeout=settings.OPENAI_TIMEOUT,
             # The per-user monthly minutes, checked before any audio is sent.
             # Named in settings, so that transcription needs nothing from the jobs app.
             quota_check=import_string(settings.LECTERN_QUOTA_CHECK)
@@ -58,8 +58,7 @@ def _build() -> dict[str, Backend]:
             else None,
         ),
         MLXBackend(
-            model=getattr(settings, "MLX_WHISPER_MODEL", "")
-            or mlx_model_for(getattr(settings, "LECTERN_MODEL", "base")),
+            model=settings.MLX_WHISPER_MODEL or mlx_model_for(settings.LECTERN_MODEL),
         ),
     ]
     return {backend.name: backend for backend in backends}
@@ -120,7 +119,6 @@ def preferred_order(*, apple_silicon: bool, openai_configured: bool) -> list[str
 
 def preference() -> list[Backend]:
     """Every backend, best first for this machine."""
-    from transcripts import hardware
 
     backends = registry()
     openai = backends.get("openai")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ctranslate2
 import numpy as np
 
 from transcripts import modelstore
@@ -24,6 +25,7 @@ from transcripts.backends.base import (
     TranscriptionResult,
     Word,
 )
+from transcripts.media import SAMPLE_RATE, MediaError, read_wav
 
 logger = logging.getLogger(__name__)
 
@@ -38,30 +40,17 @@ _models_lock = threading.Lock()
 CHUNK_SECONDS = 600
 # Where in the last stretch of a window to look for the quietest moment to cut at.
 CUT_SEARCH_SECONDS = 30.0
-SAMPLE_RATE = 16000
 
 
 def wav_samples(audio: Path) -> np.ndarray | None:
     """The 16 kHz mono 16-bit samples of ``audio`` memory-mapped, or None for any other file."""
     try:
         with wave.open(str(audio), "rb") as wav:
-            if (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) != (1, 2, SAMPLE_RATE):
+            if wav.getframerate() != SAMPLE_RATE:
                 return None
-            frames = wav.getnframes()
-        with open(audio, "rb") as handle:
-            handle.seek(12)
-            while True:  # walk the RIFF chunks to the samples (ffmpeg may add a LIST chunk)
-                head = handle.read(8)
-                if len(head) < 8:
-                    return None
-                size = int.from_bytes(head[4:], "little")
-                if head[:4] == b"data":
-                    offset = handle.tell()
-                    break
-                handle.seek(size + (size & 1), 1)
-    except (OSError, EOFError, wave.Error):
+        return read_wav(audio)
+    except (OSError, EOFError, wave.Error, MediaError):
         return None
-    return np.memmap(audio, dtype="<i2", mode="r", offset=offset, shape=(frames,))
 
 
 def read_window(audio: Path, samples: np.memmap, first: int, end: int) -> np.ndarray:
@@ -123,6 +112,7 @@ class Stretch:
 def speech_chunks(samples: np.ndarray) -> list[tuple[int, int]]:
     """(start, end) samples of the speech in ``samples``, pieces of at most 30 s, split at
     pauses of half a second or more."""
+    # faster-whisper takes ~0.5 s to import: loaded when speech is decoded, not at start-up
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     options = VadOptions(min_silence_duration_ms=500, max_speech_duration_s=DETECT_SECONDS)
@@ -222,8 +212,6 @@ def _stretches(chunks: list[tuple[int, int]], labels: list[Languages], total: in
 
 def cuda_device_count() -> int:
     try:
-        import ctranslate2
-
         return int(ctranslate2.get_cuda_device_count())
     except Exception:  # a broken CUDA install must not stop the CPU path
         return 0
@@ -268,6 +256,7 @@ class FasterWhisperBackend:
 
     def load(self, model: str | None = None) -> Any:
         """The loaded ``WhisperModel``, shared by every job in this process."""
+        # faster-whisper takes ~0.5 s to import: loaded when speech is decoded, not at start-up
         from faster_whisper import WhisperModel
 
         name = model or self.model
@@ -350,6 +339,7 @@ class FasterWhisperBackend:
             if samples is not None and len(samples) <= CHUNK_SECONDS * SAMPLE_RATE * 1.2:
                 samples = None  # short enough to take whole
             if samples is None:
+                # faster-whisper takes ~0.5 s to import: loaded when speech is decoded, not at start-up
                 from faster_whisper.audio import decode_audio
 
                 whole = decode_audio(str(audio), sampling_rate=SAMPLE_RATE)

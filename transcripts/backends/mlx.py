@@ -29,6 +29,7 @@ from transcripts.backends.base import (
     Word,
 )
 from transcripts.hardware import is_apple_silicon
+from transcripts.media import MediaError, read_wav
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +84,8 @@ class MLXBackend:
         options: TranscribeOptions,
         on_segment: SegmentCallback | None = None,
     ) -> TranscriptionResult:
+        # optional: mlx-whisper is installed only on Apple Silicon
         import mlx_whisper
-
-        from transcripts.media import MediaError, read_wav
 
         try:
             samples = read_wav(Path(audio), mmap=False)

@@ -37,10 +37,10 @@ from transcripts.backends.base import (
     TranscriptionResult,
     Word,
 )
+from transcripts.media import SAMPLE_RATE, MediaError, ffmpeg_exe, read_wav
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000
 # OpenAI refuses request files over 25 MB (https://platform.openai.com/docs/guides/speech-to-text).
 MAX_REQUEST_BYTES = 25 * 1024 * 1024
 # The gpt-4o transcription models also refuse audio longer than 1500 s, and whisper-1's timings
@@ -94,8 +94,6 @@ class OpenAIBackend:
         options: TranscribeOptions,
         on_segment: SegmentCallback | None = None,
     ) -> TranscriptionResult:
-        from transcripts.media import MediaError, read_wav
-
         if not self.api_key:
             raise BackendUnavailable("OPENAI_API_KEY is not set.")
         if self.chunk_format not in _FORMATS:
@@ -109,6 +107,7 @@ class OpenAIBackend:
         if self.quota_check is not None:
             self.quota_check(options.user_id, duration)
 
+        # the openai SDK takes ~1 s to import: loaded only when this backend runs
         import openai
 
         model = self.model_name(options)
@@ -184,6 +183,7 @@ class OpenAIBackend:
         options: TranscribeOptions,
         previous: list[SegmentResult],
     ) -> dict[str, Any]:
+        # the openai SDK takes ~1 s to import: loaded only when this backend runs
         import openai
 
         _, _, mime = _FORMATS[self.chunk_format]
@@ -225,6 +225,7 @@ class OpenAIBackend:
 
     def _explain(self, exc: Exception) -> str:
         """A sentence for the user (and the fallback record) about a failed API call."""
+        # the openai SDK takes ~1 s to import: loaded only when this backend runs
         import openai
 
         where = self.base_url or "the OpenAI API"
@@ -329,7 +330,6 @@ def encode_chunk(samples: np.ndarray, args: list[str], suffix: str = ".mp3") -> 
     MP3's LAME header, which tells decoders to drop the encoder's 69 ms of leading padding.
     Without it every time the API returns would be 69 ms late.
     """
-    from transcripts.media import ffmpeg_exe
 
     pcm = np.ascontiguousarray(samples, dtype="<i2").tobytes()
     with tempfile.TemporaryDirectory(prefix="lectern-upload-") as folder:

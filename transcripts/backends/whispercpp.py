@@ -37,6 +37,8 @@ from transcripts.backends.base import (
     TranscriptionResult,
     Word,
 )
+from transcripts.hardware import cpu_count
+from transcripts.media import MediaError, read_wav
 
 logger = logging.getLogger(__name__)
 whisper_log = logging.getLogger("whisper.cpp")
@@ -63,6 +65,7 @@ _models_lock = threading.Lock()
 def models_dir() -> Path:
     """pywhispercpp's own models directory (where its downloader would put files)."""
     try:
+        # loads the whisper.cpp library: only when this backend runs
         from pywhispercpp.constants import MODELS_DIR
     except ImportError:
         return Path("~/.local/share/pywhispercpp/models").expanduser()
@@ -138,6 +141,7 @@ def _forward_log(level: int, text: str) -> None:
 
 @contextmanager
 def _quiet_logs() -> Iterator[None]:
+    # loads the whisper.cpp library: only when this backend runs
     import _pywhispercpp as pw
 
     global _log_users
@@ -159,6 +163,7 @@ def _free_models() -> None:
     with _models_lock:
         _models.clear()
     try:
+        # loads the whisper.cpp library: only when this backend runs
         import _pywhispercpp as pw
 
         pw.whisper_log_set(None)
@@ -194,8 +199,6 @@ class WhisperCppBackend:
         return Path(model).name if (os.sep in model or model.endswith(".bin")) else model
 
     def _threads(self) -> int:
-        from transcripts.hardware import cpu_count
-
         return self.threads or cpu_count()
 
     def load(self, model: str | None = None, *, words: bool = True) -> _Loaded:
@@ -205,6 +208,7 @@ class WhisperCppBackend:
         (whisper.cpp refuses both together) and so costs about a quarter more time; a caller that
         wants no word timings gets a faster context.
         """
+        # loads the whisper.cpp library: only when this backend runs
         import _pywhispercpp as pw
         from pywhispercpp.model import Model
 
@@ -248,9 +252,8 @@ class WhisperCppBackend:
         options: TranscribeOptions,
         on_segment: SegmentCallback | None = None,
     ) -> TranscriptionResult:
+        # loads the whisper.cpp library: only when this backend runs
         import _pywhispercpp as pw
-
-        from transcripts.media import MediaError, read_wav
 
         loaded = self.load(options.model, words=options.word_timestamps)
         language = options.language or None

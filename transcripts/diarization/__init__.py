@@ -30,6 +30,7 @@ from transcripts.diarization.encoder import (
     default_encoder,
 )
 from transcripts.diarization.mel import HOP, INT16_MAX, SAMPLE_RATE, mel_spectrogram
+from transcripts.speakers import speaker_pieces
 
 __all__ = [
     "Diarization",
@@ -156,6 +157,7 @@ def detect_speech(samples: np.ndarray, scale: float = 1.0) -> list[tuple[float, 
     audio's energy when faster-whisper is not installed.
     """
     try:
+        # faster-whisper takes ~0.5 s to import: loaded when speech is decoded, not at start-up
         from faster_whisper.vad import VadOptions, get_speech_timestamps
     except ImportError:  # pragma: no cover - faster-whisper is a dependency
         mel_frames = 1 + len(samples) // HOP
@@ -327,6 +329,5 @@ def with_speakers(segments: Iterable[dict[str, Any]], diarization: Diarization) 
     The same cut as the diarize stage stores (``transcripts.speakers``), so the CLI's exports show
     the same turns as the page's.
     """
-    from transcripts.speakers import speaker_pieces
 
     return [piece for pieces in speaker_pieces(list(segments), diarization) for piece in pieces]

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-SAMPLE_RATE = 16000
+from transcripts.media import SAMPLE_RATE
+
 N_FFT = 400  # mel_window_length = 25 ms
 HOP = 160  # mel_window_step = 10 ms
 N_MELS = 40  # mel_n_channels

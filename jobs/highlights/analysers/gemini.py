@@ -103,6 +103,7 @@ class GeminiAnalyser:
             raise AnalysisError(availability.reason)
         if not request.sentences:
             return AnalysisResult(topics=[], analyser=self.name, model=self.model)
+        # google-genai takes ~2.4 s to import: loaded only when Gemini is used
         from google import genai
         from google.genai import errors, types
 

@@ -7,7 +7,7 @@ main process can hang for good, waiting on an event its dead sentinel process wi
 
 ``manage.py work`` runs the same cluster, but on SIGTERM or SIGINT passes SIGTERM to every process
 of the cluster: a worker in the middle of a job puts it back in the queue
-(``jobs.pipeline.sweeper.requeue_on_sigterm``) for another host to take at once, everything else just ends,
+(``jobs.pipeline.shutdown.requeue_on_sigterm``) for another host to take at once, everything else just ends,
 and the command waits for all of them before it exits.
 """
 
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django_q.cluster import Cluster
 
 # How long to wait for the cluster's processes once they were told to stop.
 STOP_WAIT_SECONDS = 20
@@ -54,8 +55,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: object, **options: object) -> None:
-        from django_q.cluster import Cluster
-
         settings.SECRET_KEY  # noqa: B018 - fail now, as qcluster does, when it is not set
         cluster = Cluster()  # sets django-q2's own handlers, replaced just below
         requested: list[int] = []

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from PIL import Image
+
 logger = logging.getLogger(__name__)
 
 WIDTH = 640
@@ -27,8 +29,8 @@ def make_poster(video: Path, target: Path, *, duration: float) -> Path | None:
 
     Returns ``target``, or None (logged) where the video has no frame to give.
     """
+    # moviepy takes ~0.8 s to import: loaded only when a poster is made
     from moviepy import VideoFileClip
-    from PIL import Image
 
     partial = target.with_name(f"{target.stem}.partial{target.suffix}")
     try:

@@ -1,0 +1,81 @@
+"""One runner: `manage.py transcribe` and a job give the same results on the same file and settings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from jobs.models import Job
+from jobs.pipeline import runner
+from jobs.pipeline.config import run_settings
+from jobs.tasks import run_job
+from tests.factories import job_from_file
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def _rounded(*values: float) -> tuple[float, ...]:
+    return tuple(round(float(value), 2) for value in values)
+
+
+def test_the_cli_and_a_job_give_the_same_transcript_topics_slides_and_clips(
+    alice, lecture_video, tmp_path, settings
+):
+    settings.LECTERN_MODEL = "tiny.en"
+    settings.HIGHLIGHTS = {**settings.HIGHLIGHTS, "count": 2}
+    job = job_from_file(alice, lecture_video.video, name="lecture.mp4")
+    assert run_job(str(job.pk)) == Job.Status.SUCCEEDED, Job.objects.get(pk=job.pk).error_detail
+    job.refresh_from_db()
+
+    out = tmp_path / "lecture.json"
+    call_command(
+        "transcribe", str(lecture_video.video), "--highlights", "--format", "json",
+        "-o", str(out), "--clips-dir", str(tmp_path / "clips"), "--no-progress",
+    )  # fmt: skip
+    cli = json.loads(out.read_text())
+
+    stored = list(job.transcript.segments.order_by("index"))
+    assert [(s.text, *_rounded(s.start, s.end)) for s in stored] == [
+        (s["text"], *_rounded(s["start"], s["end"])) for s in cli["segments"]
+    ]
+    assert stored  # something was said, so the comparison means something
+    # The slides, read by both before transcription: the CLI used to skip them (and the glossary).
+    slides = job.analysis["slides"]
+    assert slides, "the lecture's slides were read"
+    assert [(s["title"], s["time"]) for s in slides] == [
+        (s["title"], s["time"]) for s in cli["slides"]
+    ]
+    topics = job.analysis["topics"]
+    assert len(topics) >= 2
+    assert [(t["title"], *_rounded(t["start"], t["end"])) for t in topics] == [
+        (t["title"], *_rounded(t["start"], t["end"])) for t in cli["topics"]
+    ]
+    clips = list(job.clips.order_by("index"))
+    assert clips
+    assert [_rounded(c.start, c.end) for c in clips] == [
+        _rounded(c["start"], c["end"]) for c in cli["clips"]
+    ]
+    assert all((tmp_path / "clips" / f"clip-{n:02d}.mp4").is_file() for n in (1, len(clips)))
+
+
+def test_the_runner_runs_without_a_database(lecture_speech, tmp_path, settings):
+    """The runner itself needs no ORM: a FileStore keeps nothing, the outcome carries it all."""
+    settings.LECTERN_MODEL = "tiny.en"
+    stages: list[str] = []
+
+    class Recorder(runner.SilentProgress):
+        def stage(self, stage: str) -> None:
+            stages.append(stage)
+
+    done = runner.run(
+        runner.Request(source=lecture_speech.path, folder=tmp_path),
+        run_settings(),
+        runner.FileStore(),
+        Recorder(),
+    )
+    assert stages == [runner.FETCH, runner.EXTRACT, runner.TRANSCRIBE, runner.STORE]
+    assert done.record.segments and done.backend == "faster-whisper"
+    assert (tmp_path / "audio.wav").is_file()
+    assert done.note == ""
