@@ -15,6 +15,7 @@ from jobs.highlights.chapters import Chapter, chapters
 from jobs.highlights.timeline import timeline_svg
 from jobs.models import Clip, Job
 from transcripts import exports
+from transcripts.models import Segment
 
 
 def jobs_for_user(user: AbstractBaseUser, *, status: str = "") -> QuerySet[Job]:
@@ -163,3 +164,18 @@ def clip_file(job: Job, index: int, kind: str) -> tuple[Path, str]:
     if not path.exists():
         raise Http404("The clip file is gone.")
     return path, f"{export_filename(job, kind).rsplit('.', 1)[0]}-clip-{index + 1}.{kind}"
+
+
+@dataclass(frozen=True)
+class Draft:
+    lines: list[Segment]  # the last lines decoded, in order
+    count: int  # all lines decoded so far
+
+
+def transcript_draft(job: Job, *, last: int = 8) -> Draft:
+    """What transcription has decoded so far, while the job runs (or before it failed)."""
+    if job.status == Job.Status.SUCCEEDED:
+        return Draft([], 0)
+    rows = Segment.objects.filter(transcript__job=job)
+    lines = list(rows.order_by("-index")[:last])[::-1]
+    return Draft(lines, rows.count() if lines else 0)

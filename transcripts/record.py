@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from transcripts.backends.base import TranscriptionResult
+from transcripts.backends.base import SegmentResult, TranscriptionResult
 from transcripts.speech import SpeechCheck
 
 
@@ -45,26 +45,7 @@ class TranscriptRecord:
             duration=result.duration,
             language_probability=result.language_probability,
             languages=result.languages,
-            segments=[
-                {
-                    "start": segment.start,
-                    "end": segment.end,
-                    "text": segment.text,
-                    "avg_logprob": segment.avg_logprob,
-                    "language": segment.language or result.language or "",
-                    "speaker": "",
-                    "words": [
-                        {
-                            "start": w.start,
-                            "end": w.end,
-                            "word": w.word,
-                            "probability": w.probability,
-                        }
-                        for w in segment.words
-                    ],
-                }
-                for segment in result.segments
-            ],
+            segments=[segment_dict(segment, result.language) for segment in result.segments],
             speech_seconds=check.speech_seconds if check else None,
             missing_speech=[list(span) for span in check.missing] if check else [],
             removed_segments=[removed.to_dict() for removed in check.removed] if check else [],
@@ -87,3 +68,19 @@ class TranscriptRecord:
                 for segment in self.segments
             ],
         )
+
+
+def segment_dict(segment: SegmentResult, language: str = "") -> dict[str, Any]:
+    """A decoded segment in the record's shape (no speaker yet)."""
+    return {
+        "start": segment.start,
+        "end": segment.end,
+        "text": segment.text,
+        "avg_logprob": segment.avg_logprob,
+        "language": segment.language or language or "",
+        "speaker": "",
+        "words": [
+            {"start": w.start, "end": w.end, "word": w.word, "probability": w.probability}
+            for w in segment.words
+        ],
+    }

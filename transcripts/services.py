@@ -14,8 +14,8 @@ from transcripts.record import TranscriptRecord
 def transcript_replace(*, job_id: object, record: TranscriptRecord) -> Transcript:
     """Store ``record`` as the job's transcript, replacing any from an earlier attempt.
 
-    Every transcript is written here: a fresh one, one reused from the content cache, one the
-    CLI would export. (The job is named by id: transcripts/ imports nothing from jobs/.)
+    Every finished transcript is written here: a fresh one, or one reused from the content cache.
+    (The job is named by id: transcripts/ imports nothing from jobs/.)
     """
     Transcript.objects.filter(job_id=job_id).delete()
     transcript = Transcript.objects.create(
@@ -30,6 +30,30 @@ def transcript_replace(*, job_id: object, record: TranscriptRecord) -> Transcrip
         removed_segments=record.removed_segments,
         prompt_sha256=record.prompt_sha256,
     )
+    _add_segments(transcript, record.segments, first=0, language=record.language)
+    return transcript
+
+
+def transcript_draft(*, job_id: object, segments: list[dict], first: int) -> None:
+    """The segments decoded so far, shown while transcription runs; ``transcript_replace``
+    replaces them with the checked transcript at the end.
+
+    ``first`` is the index of ``segments[0]``: 0 starts the draft afresh (a new attempt, or a
+    backend that took over from one that failed), dropping whatever an earlier one left.
+    """
+    with transaction.atomic():
+        if first == 0:
+            Transcript.objects.filter(job_id=job_id).delete()
+        transcript, _ = Transcript.objects.get_or_create(job_id=job_id)
+        _add_segments(transcript, segments, first=first, language="")
+        added = " ".join(str(segment["text"]).strip() for segment in segments)
+        transcript.text = f"{transcript.text} {added}".strip()
+        transcript.save(update_fields=["text", "updated_at"])
+
+
+def _add_segments(
+    transcript: Transcript, segments: list[dict], *, first: int, language: str
+) -> None:
     Segment.objects.bulk_create(
         [
             Segment(
@@ -39,15 +63,14 @@ def transcript_replace(*, job_id: object, record: TranscriptRecord) -> Transcrip
                 end=segment["end"],
                 text=segment["text"],
                 avg_logprob=segment.get("avg_logprob"),
-                language=segment.get("language") or record.language or "",
+                language=segment.get("language") or language or "",
                 speaker=segment.get("speaker") or "",
                 words=segment["words"],
             )
-            for index, segment in enumerate(record.segments)
+            for index, segment in enumerate(segments, start=first)
         ],
         batch_size=500,
     )
-    return transcript
 
 
 def transcript_refresh_text(*, transcript: Transcript) -> None:

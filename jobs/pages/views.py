@@ -96,6 +96,7 @@ def _detail_context(job: Job) -> dict[str, object]:
         "transcript_items": _with_slides(segments, slides),
         "formats": exports.FORMATS,
         "speakers": sorted({s.speaker for s in segments if s.speaker}),
+        "draft": selectors.transcript_draft(job),
         "queue_position": selectors.queue_position(job),
         "eta": selectors.eta_seconds(job, workers=int(settings.Q_CLUSTER["workers"])),
     }

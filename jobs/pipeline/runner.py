@@ -35,7 +35,7 @@ from jobs.pipeline.stages.fetch import Fetched, Limits, fetch
 from jobs.pipeline.stages.poster import make_poster
 from jobs.pipeline.stages.slides import SlidesRead, read_slides
 from jobs.pipeline.stages.transcribe import Transcribed, transcribe
-from transcripts.backends.base import TranscribeOptions
+from transcripts.backends.base import SegmentResult, TranscribeOptions
 from transcripts.diarization.encoder import EncoderUnavailable
 from transcripts.media import MediaError
 from transcripts.record import TranscriptRecord
@@ -128,6 +128,9 @@ class Store(Protocol):
     def corrected_layout(self) -> dict[str, Any] | None: ...
     def slides(self, slides: SlidesRead) -> None: ...
     def reusable(self, *, prompt_sha256: str) -> Reused | None: ...
+    # The segments decoded so far, in order, while transcription runs (shorter than last time
+    # when a backend failed and the next one starts again).
+    def draft(self, segments: Sequence[SegmentResult]) -> None: ...
     def transcript(self, record: TranscriptRecord) -> None: ...
     def analysis(
         self, outcome: HighlightsOutcome, layout: LayoutResult | None, slides: SlidesRead
@@ -164,6 +167,9 @@ class FileStore:
 
     def reusable(self, *, prompt_sha256: str) -> Reused | None:
         return None
+
+    def draft(self, segments: Sequence[SegmentResult]) -> None:
+        pass
 
     def transcript(self, record: TranscriptRecord) -> None:
         pass
@@ -276,24 +282,21 @@ def run(
         logger.info("glossary: %s", ", ".join(term.word for term in terms))
     prompt = glossary_prompt(terms) or None
 
-    reused, transcribed, record = _transcript(request, extracted, prompt, store, progress)
+    made = _transcript(request, extracted, prompt, store, progress)
     outcome = Outcome(
         fetched=fetched,
         extracted=extracted,
         title=title,
-        record=record,
-        backend=reused.backend if reused else transcribed.result.backend,  # type: ignore[union-attr]
-        model=reused.model if reused else transcribed.result.model,  # type: ignore[union-attr]
+        record=made.record,
+        backend=made.backend,
+        model=made.model,
         layout=layout,
         slides=slides,
         terms=terms,
-        transcribed=transcribed,
-        reused=reused is not None,
+        transcribed=made.transcribed,
+        reused=made.transcribed is None,
+        notes=[made.note],
     )
-    if reused is not None:
-        outcome.notes = [reused.note]
-    elif not record.segments:
-        outcome.notes = ["No speech was found in this recording."]
 
     if request.diarize:
         try:
@@ -334,20 +337,39 @@ def _layout(
         return None
 
 
+@dataclass(frozen=True)
+class _Made:
+    record: TranscriptRecord
+    backend: str
+    model: str
+    transcribed: Transcribed | None  # None: reused
+    note: str = ""
+
+
 def _transcript(
     request: Request,
     extracted: Extracted,
     prompt: str | None,
     store: Store,
     progress: Progress,
-) -> tuple[Reused | None, Transcribed | None, TranscriptRecord]:
+) -> _Made:
     """The transcript: reused from an identical earlier run when the store has one, else made."""
     digest = prompt_digest(prompt)
     reused = store.reusable(prompt_sha256=digest)
     if reused is not None:
         progress.stage(STORE)
-        return reused, None, reused.record
+        return _Made(reused.record, reused.backend, reused.model, None, reused.note)
     progress.stage(TRANSCRIBE)
+    decoded: list[SegmentResult] = []
+
+    def on_segment(segment: SegmentResult) -> None:
+        decoded.append(segment)
+        store.draft(decoded)
+
+    def on_fallback(backend: str, reason: str) -> None:
+        decoded.clear()  # the next backend starts from the beginning
+        store.draft(decoded)
+
     # The glossary is Whisper's prompt, which every backend takes. Not faster-whisper's hotwords:
     # measured on tests/synth_slides.py, they made tiny.en echo the list and copy its style.
     transcribed = transcribe(
@@ -362,6 +384,8 @@ def _transcript(
         duration=extracted.duration,
         backend=request.backend,
         on_progress=progress.fraction,
+        on_segment=on_segment,
+        on_fallback=on_fallback,
     )
     progress.stage(STORE)
     result = transcribed.result
@@ -369,8 +393,13 @@ def _transcript(
         "transcribed: %s segments, %.1fx realtime with %s",
         len(result.segments), transcribed.realtime_factor or 0, result.backend,
     )  # fmt: skip
-    record = TranscriptRecord.from_result(result, transcribed.check, prompt_sha256=digest)
-    return None, transcribed, record
+    return _Made(
+        TranscriptRecord.from_result(result, transcribed.check, prompt_sha256=digest),
+        result.backend,
+        result.model,
+        transcribed,
+        "" if result.segments else "No speech was found in this recording.",
+    )
 
 
 def _highlights(

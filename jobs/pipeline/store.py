@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,10 @@ from jobs.pipeline.cache import cached_source
 from jobs.pipeline.runner import Reused, slide_rows
 from jobs.pipeline.stages.fetch import Fetched
 from jobs.pipeline.stages.slides import SlidesRead
-from transcripts.record import TranscriptRecord
+from transcripts.backends.base import SegmentResult
+from transcripts.record import TranscriptRecord, segment_dict
 from transcripts.selectors import transcript_record
-from transcripts.services import transcript_replace
+from transcripts.services import transcript_draft, transcript_replace
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +28,7 @@ class JobStore:
     def __init__(self, job: Job) -> None:
         self.job = job
         self.root = Path(settings.MEDIA_ROOT)
+        self._drafted: int | None = None  # draft segments stored; None: none yet this run
 
     def _relative(self, path: Path) -> str:
         return str(Path(path).relative_to(self.root))
@@ -65,6 +68,18 @@ class JobStore:
             model=source.model_name,
             note=source.note,
         )
+
+    def draft(self, segments: Sequence[SegmentResult]) -> None:
+        """Decoded segments stored as they come, so that the page shows them at once."""
+        first = self._drafted or 0
+        if self._drafted is None or len(segments) < first:
+            first = 0  # a new run, or a new backend after a failure: start the draft afresh
+        new = segments[first:]
+        if new or first == 0:
+            transcript_draft(
+                job_id=self.job.pk, segments=[segment_dict(s) for s in new], first=first
+            )
+        self._drafted = len(segments)
 
     def transcript(self, record: TranscriptRecord) -> None:
         transcript_replace(job_id=self.job.pk, record=record)

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.utils.html import escape
 
 from jobs.models import Job
 from jobs.pipeline import runner
@@ -79,3 +80,37 @@ def test_the_runner_runs_without_a_database(lecture_speech, tmp_path, settings):
     assert done.record.segments and done.backend == "faster-whisper"
     assert (tmp_path / "audio.wav").is_file()
     assert done.note == ""
+
+
+def test_it_stores_lines_as_they_are_decoded_and_shows_them_while_the_job_runs(
+    client, alice, lecture_speech, settings
+):
+    from jobs.pipeline import store as stores
+    from jobs.pipeline.worker import claim
+    from transcripts.models import Segment
+
+    settings.LECTERN_MODEL = "tiny.en"
+    job = job_from_file(alice, lecture_speech.path, name="lecture.wav")
+    seen: dict[str, object] = {}
+
+    class Watching(stores.JobStore):
+        def transcript(self, record):
+            # Transcription is over but the checked transcript is not stored yet: the draft is
+            # what the page shows now.
+            seen["rows"] = Segment.objects.filter(transcript__job=self.job).count()
+            client.force_login(alice)
+            seen["page"] = client.get(self.job.get_absolute_url()).content.decode()
+            super().transcript(record)
+
+    claimed = claim(str(job.pk))
+    done = runner.run(
+        runner.Request(source=claimed.media.path, folder=claimed.media_path()),
+        run_settings(),
+        Watching(claimed),
+    )
+    assert seen["rows"] >= len(done.record.segments) > 0
+    assert "Transcribed so far" in seen["page"]
+    last = done.record.segments[-1]["text"].strip()  # the page shows the latest lines
+    assert escape(last) in seen["page"]
+    # The checked transcript then replaces the draft.
+    assert Segment.objects.filter(transcript__job=job).count() == len(done.record.segments)

@@ -32,6 +32,7 @@ def transcribe(
     duration: float,
     backend: str | None = None,
     on_progress: Callable[[float], None] | None = None,
+    on_segment: Callable[[SegmentResult], None] | None = None,
     on_fallback: Callable[[str, str], None] | None = None,
 ) -> Transcribed:
     """Transcribe ``audio``; ``on_progress`` gets the fraction done (last segment end / duration).
@@ -41,13 +42,15 @@ def transcribe(
     covers is listed in ``check.missing``, so that nothing is lost without the user being told.
     """
 
-    def on_segment(segment: SegmentResult) -> None:
+    def decoded(segment: SegmentResult) -> None:
+        if on_segment is not None:
+            on_segment(segment)
         if on_progress is not None and duration > 0:
             on_progress(min(1.0, segment.end / duration))
 
     started = time.perf_counter()
     outcome = backends.transcribe(
-        audio, options, forced=backend, on_segment=on_segment, on_fallback=on_fallback
+        audio, options, forced=backend, on_segment=decoded, on_fallback=on_fallback
     )
     result = outcome.result
     result.segments, check = speech.check(audio, result.segments)
