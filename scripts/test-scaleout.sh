@@ -7,7 +7,7 @@
 # and django-q2 queue name, so that runs side by side on one machine never meet.
 #   LECTERN_TEST_POSTGRES  server URL without a database (default postgres://postgres@127.0.0.1:5432)
 #   LECTERN_TEST_REDIS_URL Redis URL with a database index (default redis://127.0.0.1:6379/15)
-# Extra arguments go to pytest: scripts/test-scaleout.sh tests/ops -x
+# Extra arguments go to pytest: scripts/test-scaleout.sh tests/pipeline -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export UV=${UV:-uv}

@@ -16,7 +16,7 @@ JFK_TEXT = (
 # whole suite on the embedded default (SQLite, ORM broker), then runs these again on PostgreSQL +
 # Redis (scripts/test-scaleout.sh). Mark a test or module with `@pytest.mark.scaleout`, or list its
 # file here.
-SCALEOUT_FILES = ("tests/jobs/test_pipeline.py", "tests/jobs/test_views.py")
+SCALEOUT_FILES = ("tests/pipeline/test_pipeline.py", "tests/pages/test_views.py")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -130,3 +130,15 @@ def lecture_video(tmp_path_factory):
     from tests.synth_video import lecture_video
 
     return lecture_video(tmp_path_factory.mktemp("lecture-video"))
+
+
+@pytest.fixture(scope="module")
+def split_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small slides-beside-camera lecture video (12 s, 640x360), made once per test module."""
+    import dataclasses
+
+    from tests.synth_video import LAYOUT_CORPUS, layout_variant
+
+    spec = next(spec for spec in LAYOUT_CORPUS if spec.name == "split-abutting")
+    small = dataclasses.replace(spec, size=(640, 360), fps=10, seconds=12.0)
+    return layout_variant(tmp_path_factory.mktemp("layout-job"), small).video

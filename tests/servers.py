@@ -1,8 +1,14 @@
-"""Real HTTP servers on 127.0.0.1 that stand in for the external services Lectern talks to.
+"""Real servers on 127.0.0.0/8 that stand in for the external services Lectern talks to.
 
-Each runs the standard library's ``ThreadingHTTPServer`` on a free port in a background thread, so
-the code under test uses its real client library over real sockets. Behaviour is scripted per
-request (rate limits, server errors, slow answers), and every request is recorded for assertions.
+Each HTTP one runs the standard library's ``ThreadingHTTPServer`` on a free port in a background
+thread, so the code under test uses its real client library over real sockets. Behaviour is
+scripted per request (rate limits, server errors, slow answers), and every request is recorded for
+assertions. Every loopback server of the test suite lives here:
+
+- ``LoopbackServer``: scripted JSON replies; ``OpenAIServer`` (audio transcriptions),
+  ``GeminiServer`` (generateContent) and ``WebhookReceiver`` build on it;
+- ``FileServer``: the files of a folder, as a web site serves them, plus redirects and a slow mode;
+- ``SMTPInbox``: an SMTP server (aiosmtpd) that keeps the messages it receives.
 
     with OpenAIServer() as server:
         server.script(rate_limited(retry_after=0.2), ok())
@@ -13,19 +19,23 @@ request (rate limits, server errors, slow answers), and every request is recorde
 
 from __future__ import annotations
 
+import email.message
 import email.parser
 import email.policy
 import json
+import socket
 import subprocess
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from aiosmtpd.controller import Controller
 
 
 @dataclass
@@ -150,9 +160,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LoopbackServer:
-    """A scripted HTTP server on 127.0.0.1; subclasses answer ``Reply(body=None)`` themselves."""
+    """A scripted HTTP server on 127.0.0.1; subclasses answer ``Reply(body=None)`` themselves.
 
-    def __init__(self) -> None:
+    ``host`` may be another loopback address (127.0.0.2: a second "host" for redirects between
+    hosts); a subclass may serve requests with another ``handler`` class (see ``FileServer``).
+    """
+
+    handler: type[BaseHTTPRequestHandler] = _Handler
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.requests: list[Received] = []
         self.stopping = threading.Event()
         self._replies: deque[Reply] = deque()
@@ -167,7 +184,11 @@ class LoopbackServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
+
+    def url_for(self, path: str) -> str:
+        """The full URL of ``path`` on this server."""
+        return f"{self.url}/{path.lstrip('/')}"
 
     def script(self, *replies: Reply) -> None:
         """Queue what the next requests get, in order; once empty every request gets ``ok()``."""
@@ -175,7 +196,7 @@ class LoopbackServer:
             self._replies.extend(replies)
 
     def start(self) -> LoopbackServer:
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server((self.host, 0), self.handler)
         self._httpd.owner = self
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
@@ -194,6 +215,10 @@ class LoopbackServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def record(self, received: Received) -> None:
+        with self._lock:
+            self.requests.append(received)
 
     def respond(self, received: Received) -> tuple[int, Any, dict[str, str], float]:
         with self._lock:
@@ -250,6 +275,160 @@ class OpenAIServer(LoopbackServer):
         if "file" not in received.files or "model" not in received.fields:
             return 400, {"error": {"message": "file and model are required."}}
         return 200, self.transcriber(received)
+
+
+class GeminiServer(LoopbackServer):
+    """Google's ``POST /v1/models/{model}:generateContent``, as the google-genai SDK calls it.
+
+    Scripted like any ``LoopbackServer``, except that the last scripted reply repeats once the
+    script is used up (a server that keeps answering 429 or keeps sending malformed output).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last = Reply(500, {"error": {"code": 500, "message": "Nothing scripted."}})
+
+    @property
+    def base_url(self) -> str:
+        return self.url
+
+    def script(self, *replies: Reply) -> None:
+        super().script(*replies)
+        if replies:
+            self._last = replies[-1]
+
+    def answer(self, received: Received) -> tuple[int, Any]:
+        return self._last.status, self._last.body
+
+
+class WebhookReceiver(LoopbackServer):
+    """A webhook receiver: 200 to every POST unless scripted otherwise."""
+
+    def answer(self, received: Received) -> tuple[int, Any]:
+        return 200, {"received": True}
+
+
+class _FileHandler(SimpleHTTPRequestHandler):
+    """The standard library's file handler, plus the owner's redirects, delay and request log."""
+
+    server: _Server
+
+    def __init__(self, request: Any, client_address: Any, server: _Server) -> None:
+        owner = server.owner
+        assert isinstance(owner, FileServer)
+        self.owner = owner
+        super().__init__(request, client_address, server, directory=str(owner.root))
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        pass
+
+    def do_GET(self) -> None:
+        self.owner.record(
+            Received(
+                method="GET",
+                path=self.path,
+                headers={k.lower(): v for k, v in self.headers.items()},
+                fields={},
+                files={},
+                at=time.monotonic(),
+            )
+        )
+        target = self.owner.redirects.get(self.path)
+        if target:
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.end_headers()
+            return
+        if self.owner.delay and self.owner.stopping.wait(self.owner.delay):
+            return  # the test is over; nobody is listening
+        super().do_GET()
+
+    def copyfile(self, source: Any, outputfile: Any) -> None:
+        delay = self.owner.delay
+        if not delay:
+            return super().copyfile(source, outputfile)
+        while block := source.read(64 * 1024):  # a slow site: 64 KB per ``delay`` seconds
+            outputfile.write(block)
+            if self.owner.stopping.wait(delay):
+                return None
+        return None
+
+
+class FileServer(LoopbackServer):
+    """The files under ``root`` over HTTP, as a plain web site serves them (``GET`` and ``HEAD``).
+
+    ``redirects`` maps a request path to a ``Location`` for a 302; ``delay`` makes a slow site
+    (it waits ``delay`` seconds before answering and after every 64 KB). Every ``GET`` is recorded
+    in ``requests``.
+    """
+
+    handler = _FileHandler
+
+    def __init__(
+        self,
+        root: Path,
+        host: str = "127.0.0.1",
+        *,
+        redirects: dict[str, str] | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        super().__init__(host)
+        self.root = root
+        self.redirects: dict[str, str] = dict(redirects or {})
+        self.delay = delay
+
+    @property
+    def paths(self) -> list[str]:
+        """The paths requested so far, in order."""
+        with self._lock:
+            return [received.path for received in self.requests]
+
+
+class SMTPInbox:
+    """An SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message it accepts, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self._controller: Controller | None = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 Message accepted for delivery"
+
+    @property
+    def port(self) -> int:
+        assert self._controller is not None, "the server is not started"
+        return self._controller.port
+
+    def use_in(self, settings: Any) -> None:
+        """Point Django's SMTP email backend (pytest-django's ``settings``) at this server."""
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = self.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+
+    def start(self) -> SMTPInbox:
+        self._controller = Controller(self, hostname="127.0.0.1", port=_free_port())
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+
+    def __enter__(self) -> SMTPInbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def decode_to_pcm(data: bytes, rate: int = 16_000) -> np.ndarray:

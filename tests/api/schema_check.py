@@ -26,7 +26,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
-from tests.api.conftest import add_clip, bearer, finished_job
+from tests.api.conftest import bearer
+from tests.factories import add_clip, finished_job
 
 
 def _describe_lambda(f, *args, **kwargs):

@@ -6,7 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jobs.models import Job
-from tests.api.conftest import add_clip, bearer, finished_job
+from tests.api.conftest import bearer
+from tests.factories import add_clip, finished_job
 
 pytestmark = pytest.mark.django_db
 

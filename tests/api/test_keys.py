@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from jobs.api import keys
 from jobs.models import ApiKey
-from tests.api.conftest import bearer, finished_job
+from tests.api.conftest import bearer
+from tests.factories import finished_job
 
 pytestmark = pytest.mark.django_db
 

@@ -15,25 +15,17 @@ from jobs.intake import rules
 from jobs.models import Job, Webhook, WebhookDelivery
 from jobs.pipeline.sweeper import sweep_stale_jobs
 from jobs.tasks import run_job
-from tests.api.conftest import finished_job
-from tests.jobs.factories import job_from_file
-from tests.servers import LoopbackServer, server_error
+from tests.factories import finished_job, job_from_file
+from tests.servers import WebhookReceiver, server_error
 
 
 def _retries():
     return Schedule.objects.filter(func="jobs.api.webhooks.deliver")
 
 
-class Receiver(LoopbackServer):
-    """A webhook receiver: 200 to every POST unless scripted otherwise."""
-
-    def answer(self, received):
-        return 200, {"received": True}
-
-
 @pytest.fixture
 def receiver():
-    with Receiver() as server:
+    with WebhookReceiver() as server:
         yield server
 
 

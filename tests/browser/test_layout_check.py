@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from jobs.models import Clip
 from tests.browser.conftest import log_in, screenshot
-from tests.jobs.test_layout_check import make_job, split_video  # noqa: F401 (a fixture)
+from tests.factories import laid_out_video_job
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -18,11 +18,11 @@ def test_it_shows_the_layout_and_renders_the_clips_again_after_a_correction(
     page,
     alice,
     password,
-    split_video,  # noqa: F811
+    split_video,
 ) -> None:
     from jobs.pages.layout_check import rerender_layout
 
-    job = make_job(alice, split_video)
+    job = laid_out_video_job(alice, split_video)
     log_in(page, alice, password)
     page.goto(job.get_absolute_url())
     check = page.locator("#layout-check")

@@ -161,7 +161,7 @@ def test_it_shows_a_clean_dashboard(page, alice, password, jfk_wav, worker):
 @pytest.mark.slow
 def test_it_shows_a_gallery_of_playable_clips(page, alice, password, lecture_video, settings):
     from jobs.tasks import run_job
-    from tests.jobs.factories import job_from_file
+    from tests.factories import job_from_file
 
     settings.LECTERN_MODEL = "tiny.en"
     settings.HIGHLIGHTS = {**settings.HIGHLIGHTS, "count": 2}

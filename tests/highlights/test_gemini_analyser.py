@@ -1,17 +1,14 @@
 """The Gemini analyser against a real HTTP server on 127.0.0.1, through the real google-genai SDK.
 
-The server implements the one endpoint the SDK calls (``POST /v1/models/{model}:generateContent``)
-and answers from a script: a good answer, malformed JSON, a 429 rate limit.
+The server (tests/servers.py's ``GeminiServer``) stands in for the one endpoint the SDK calls
+(``POST /v1/models/{model}:generateContent``) and answers from a script: a good answer, malformed
+JSON, a 429 rate limit.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -20,32 +17,12 @@ from jobs.highlights.analysers import AnalysisRequest, analyse
 from jobs.highlights.analysers.base import AnalysisError
 from jobs.highlights.analysers.gemini import GeminiAnalyser
 from tests.highlights.test_local_analyser import CUBE, PHOTOSYNTHESIS, REVOLUTION, segments_from
+from tests.servers import GeminiServer, Reply
 
 MODEL = "gemini-2.5-flash"
 
 
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: dict[str, Any]
-
-
-@dataclass
-class GeminiServer:
-    replies: deque[tuple[int, str]] = field(default_factory=deque)
-    received: list[Received] = field(default_factory=list)
-    base_url: str = ""
-
-    def script(self, *replies: tuple[int, str]) -> None:
-        """Answers for the next requests, in order; the last one repeats."""
-        self.replies.extend(replies)
-
-    def next_reply(self) -> tuple[int, str]:
-        return self.replies.popleft() if len(self.replies) > 1 else self.replies[0]
-
-
-def answer(text: str) -> tuple[int, str]:
+def answer(text: str) -> Reply:
     """A 200 generateContent response whose model output is ``text``."""
     body = {
         "candidates": [
@@ -58,44 +35,18 @@ def answer(text: str) -> tuple[int, str]:
         "usageMetadata": {"promptTokenCount": 100, "candidatesTokenCount": 50},
         "modelVersion": MODEL,
     }
-    return 200, json.dumps(body)
+    return Reply(200, body)
 
 
-def rate_limited() -> tuple[int, str]:
+def rate_limited() -> Reply:
     error = {"code": 429, "message": "Resource has been exhausted.", "status": "RESOURCE_EXHAUSTED"}
-    return 429, json.dumps({"error": error})
+    return Reply(429, {"error": error})
 
 
 @pytest.fixture
 def gemini_server() -> Iterator[GeminiServer]:
-    server_state = GeminiServer()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", 0))
-            body = json.loads(self.rfile.read(length) or b"{}")
-            server_state.received.append(Received(self.path, dict(self.headers), body))
-            status, payload = server_state.next_reply()
-            data = payload.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    server_state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield server_state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with GeminiServer() as server:
+        yield server
 
 
 @pytest.fixture
@@ -162,16 +113,18 @@ def test_it_reads_topics_from_a_good_answer(
     assert result.topics[1].importance == 1.0  # clamped
     assert all(a.end <= b.start for a, b in zip(result.topics, result.topics[1:], strict=False))
 
-    (received,) = gemini_server.received
+    (received,) = gemini_server.requests
+    assert received.method == "POST"
     assert received.path.endswith(f"/models/{MODEL}:generateContent")  # v1 or v1beta
     assert received.headers.get("x-goog-api-key") == "test-key"
-    config = received.body["generationConfig"]
+    body = json.loads(received.body)
+    config = body["generationConfig"]
     assert config["responseMimeType"] == "application/json"
     assert config["responseSchema"]["properties"]["topics"]["type"] == "ARRAY"
-    prompt = received.body["contents"][0]["parts"][0]["text"]
+    prompt = body["contents"][0]["parts"][0]["text"]
     assert "Three short lessons" in prompt and "Slide changes at (seconds): 22.0" in prompt
     assert "The French revolution began in Paris." in prompt
-    assert "teaching value" in received.body["systemInstruction"]["parts"][0]["text"]
+    assert "teaching value" in body["systemInstruction"]["parts"][0]["text"]
 
 
 def test_it_falls_back_to_local_on_malformed_json(
@@ -182,7 +135,7 @@ def test_it_falls_back_to_local_on_malformed_json(
 
     assert result.analyser == "local"
     assert "not valid JSON" in result.fallback_reason
-    assert len(gemini_server.received) == 2  # a malformed answer is asked for once more
+    assert len(gemini_server.requests) == 2  # a malformed answer is asked for once more
     assert result.topics
 
 
@@ -204,7 +157,7 @@ def test_it_retries_after_a_rate_limit(
     result = analyse(request_, api_key="test-key", options=analyser(gemini_server))
     assert result.analyser == "gemini"
     assert len(result.topics) == 3
-    assert len(gemini_server.received) == 3
+    assert len(gemini_server.requests) == 3
 
 
 def test_it_falls_back_to_local_when_the_rate_limit_outlasts_the_retries(
@@ -214,7 +167,7 @@ def test_it_falls_back_to_local_when_the_rate_limit_outlasts_the_retries(
     result = analyse(request_, api_key="test-key", options=analyser(gemini_server, attempts=3))
     assert result.analyser == "local"
     assert "429" in result.fallback_reason
-    assert len(gemini_server.received) == 3
+    assert len(gemini_server.requests) == 3
     assert [topic.start for topic in result.topics]
 
 

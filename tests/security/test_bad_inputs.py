@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from jobs.models import Job
 from jobs.tasks import run_job
-from tests.jobs.factories import job_from_file
+from tests.factories import job_from_file
+from tests.servers import FileServer
 from tests.synth import tone_video, write_wav
 from transcripts.media import ffmpeg_exe
 
@@ -241,24 +242,12 @@ def test_it_refuses_bad_links_on_the_form(client, alice, bystander, url, message
 
 
 def test_it_explains_a_link_to_a_page_without_media(alice, bystander, settings, tmp_path):
-    import functools
-    import http.server
-    import threading
+    from jobs import services
 
     (tmp_path / "index.html").write_text("<html><body>Course page</body></html>")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0),
-        functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path)),
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     settings.URL_ALLOWLIST = ["127.0.0.1"]
-    try:
-        from jobs import services
-
-        job = services.job_create(owner=alice, url=f"http://127.0.0.1:{server.server_address[1]}/")
+    with FileServer(tmp_path) as server:
+        job = services.job_create(owner=alice, url=server.url_for("/"))
         assert run_job(str(job.pk)) == Job.Status.FAILED
-    finally:
-        server.shutdown()
-        server.server_close()
     job.refresh_from_db()
     assert job.error == "This page has no video or audio that Lectern can download."

@@ -7,13 +7,10 @@ public site names keys and segments on the internal one: nothing may reach it.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -22,54 +19,15 @@ from jobs.intake.download import LIVE_MESSAGE, DownloadError, download
 from jobs.intake.urlsafety import Allowlist
 from jobs.models import Job
 from jobs.tasks import run_job
-from tests.jobs.factories import job_from_bytes
+from tests.factories import job_from_bytes
+from tests.servers import FileServer
 from transcripts.media import ffmpeg_exe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@dataclass
-class Site:
-    root: Path
-    host: str
-    port: int = 0
-    requests: list[str] = field(default_factory=list)
-
-    def url(self, path: str) -> str:
-        return f"http://{self.host}:{self.port}/{path}"
-
-
-def _serve(root: Path, host: str, *, delay: float = 0.0) -> tuple[Site, object]:
-    site = Site(root, host)
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def do_GET(self) -> None:
-            site.requests.append(self.path)
-            if delay:
-                time.sleep(delay)
-            super().do_GET()
-
-        def copyfile(self, source, outputfile) -> None:  # a slow site: 64 KB per `delay`
-            if not delay:
-                return super().copyfile(source, outputfile)
-            while block := source.read(64 * 1024):
-                outputfile.write(block)
-                time.sleep(delay)
-            return None
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        (host, 0), functools.partial(Handler, directory=str(root))
-    )
-    site.port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return site, server
-
-
 @pytest.fixture
-def sites(tmp_path: Path) -> Iterator[tuple[Site, Site]]:
+def sites(tmp_path: Path) -> Iterator[tuple[FileServer, FileServer]]:
     """(public, internal): the internal one holds an HLS rendition of a 4 s tone and a key."""
     public_root, internal_root = tmp_path / "public", tmp_path / "internal"
     public_root.mkdir()
@@ -81,28 +39,27 @@ def sites(tmp_path: Path) -> Iterator[tuple[Site, Site]]:
         check=True, timeout=60,
     )  # fmt: skip
     (internal_root / "key.bin").write_bytes(b"0123456789abcdef")
-    public, public_server = _serve(public_root, "127.0.0.1")
-    internal, internal_server = _serve(internal_root, "127.0.0.2")
-    try:
+    with (
+        FileServer(public_root, "127.0.0.1") as public,
+        FileServer(internal_root, "127.0.0.2") as internal,
+    ):
         yield public, internal
-    finally:
-        for server in (public_server, internal_server):
-            server.shutdown()
-            server.server_close()
 
 
-def _playlist(public: Site, internal: Site, *, key: str | None, live: bool = False) -> str:
+def _playlist(
+    public: FileServer, internal: FileServer, *, key: str | None, live: bool = False
+) -> str:
     """A media playlist on the public site whose segments (and key) are on the internal one."""
     lines = []
     for line in (internal.root / "x.m3u8").read_text().splitlines():
         if live and line == "#EXT-X-ENDLIST":
             continue
-        lines.append(internal.url(line) if line.startswith("seg") else line)
+        lines.append(internal.url_for(line) if line.startswith("seg") else line)
         if key and line.startswith("#EXT-X-TARGETDURATION"):
-            lines.append(f'#EXT-X-KEY:METHOD={key},URI="{internal.url("key.bin")}"')
+            lines.append(f'#EXT-X-KEY:METHOD={key},URI="{internal.url_for("key.bin")}"')
     name = f"{key or 'plain'}{'-live' if live else ''}.m3u8"
     (public.root / name).write_text("\n".join(lines) + "\n")
-    return public.url(name)
+    return public.url_for(name)
 
 
 @pytest.mark.parametrize(
@@ -121,7 +78,7 @@ def test_it_fetches_no_key_or_segment_from_an_internal_address(sites, tmp_path, 
     with pytest.raises(DownloadError) as caught:
         download(url, tmp_path / "out", allowlist=Allowlist.parse(["127.0.0.1"]), max_bytes=10**8)
     assert message in str(caught.value)
-    assert internal.requests == []
+    assert internal.paths == []
     assert not list((tmp_path / "out").glob("source.*"))
 
 
@@ -130,7 +87,7 @@ def test_it_still_downloads_a_playlist_on_an_allowed_site(sites, tmp_path):
     url = _playlist(internal, internal, key=None)
     got = download(url, tmp_path / "out", allowlist=Allowlist.parse(["127.0.0.2"]), max_bytes=10**8)
     assert got.path.stat().st_size > 10_000
-    assert "/seg3.ts" in internal.requests
+    assert "/seg3.ts" in internal.paths
 
 
 def test_it_refuses_a_live_playlist_at_once(sites, tmp_path):
@@ -148,19 +105,15 @@ def test_it_stops_a_download_at_its_time_limit(tmp_path, jfk_wav):
     root = tmp_path / "slow"
     root.mkdir()
     (root / "talk.wav").write_bytes(jfk_wav.read_bytes())
-    site, server = _serve(root, "127.0.0.1", delay=0.5)  # ~128 KB/s: 350 KB take ~3 s
-    try:
+    with FileServer(root, delay=0.5) as site:  # ~128 KB/s: 350 KB take ~3 s
         started = time.monotonic()
         with pytest.raises(DownloadError) as caught:
             download(
-                site.url("talk.wav"), tmp_path / "out", allowlist=Allowlist.parse(["127.0.0.1"]),
-                max_bytes=10**8, max_seconds=1,
+                site.url_for("talk.wav"), tmp_path / "out",
+                allowlist=Allowlist.parse(["127.0.0.1"]), max_bytes=10**8, max_seconds=1,
             )  # fmt: skip
         assert "took longer than" in str(caught.value)
         assert time.monotonic() - started < 10
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_it_stops_a_download_when_the_job_is_cancelled(alice, tmp_path, jfk_wav, settings):
@@ -169,17 +122,13 @@ def test_it_stops_a_download_when_the_job_is_cancelled(alice, tmp_path, jfk_wav,
     root = tmp_path / "slow"
     root.mkdir()
     (root / "talk.wav").write_bytes(jfk_wav.read_bytes() * 8)  # ~2.8 MB at ~128 KB/s: ~22 s
-    site, server = _serve(root, "127.0.0.1", delay=0.5)
     settings.URL_ALLOWLIST = ["127.0.0.1"]
-    try:
-        job = services.job_create(owner=alice, url=site.url("talk.wav"))
+    with FileServer(root, delay=0.5) as site:
+        job = services.job_create(owner=alice, url=site.url_for("talk.wav"))
         threading.Timer(1.5, lambda: services.job_cancel(job=job)).start()
         started = time.monotonic()
         run_job(str(job.pk))
         elapsed = time.monotonic() - started
-    finally:
-        server.shutdown()
-        server.server_close()
     job.refresh_from_db()
     assert job.status == Job.Status.CANCELLED
     assert elapsed < 10  # stopped at the next chunk, not at the end of the download (~22 s)
@@ -234,7 +183,7 @@ def test_it_ends_a_cancelled_jobs_child_processes(alice, jfk_wav, settings):
 
     from jobs import services
     from jobs.pipeline.worker import Heartbeat, claim
-    from tests.jobs.factories import job_from_file
+    from tests.factories import job_from_file
 
     job = claim(str(job_from_file(alice, jfk_wav, highlights=False).pk))
     stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"

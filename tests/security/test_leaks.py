@@ -4,11 +4,8 @@ words in messages, unexplained stream links, world-readable files, /metrics behi
 from __future__ import annotations
 
 import email
-import functools
-import http.server
 import re
 import stat
-import threading
 from pathlib import Path
 
 import pytest
@@ -21,7 +18,8 @@ from jobs.intake.urlsafety import Allowlist
 from jobs.models import Job
 from jobs.pipeline.notifications import notify_job_finished
 from jobs.tasks import run_job
-from tests.jobs.factories import job_from_bytes, job_from_file
+from tests.factories import job_from_bytes, job_from_file
+from tests.servers import FileServer
 from transcripts.models import Segment, Transcript
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,26 +68,6 @@ def test_it_escapes_markup_and_arrows_in_subtitle_exports(client, alice, hostile
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
 
-def _serve(root: Path):
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/redirect":
-                self.send_response(302)
-                self.send_header("Location", "rtsp://127.0.0.1:1/lecture")
-                self.end_headers()
-                return
-            super().do_GET()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Handler, directory=str(root))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 @pytest.mark.parametrize(
     ("path", "page"),
     [
@@ -101,16 +79,15 @@ def _serve(root: Path):
 def test_it_explains_a_link_to_an_rtsp_or_mms_stream(tmp_path, path, page):
     if page:
         (tmp_path / path).write_text(f"<html><body>{page}</body></html>")
-    server = _serve(tmp_path)
-    try:
-        with pytest.raises(DownloadError) as caught:
-            download(
-                f"http://127.0.0.1:{server.server_address[1]}/{path}", tmp_path / "out",
-                allowlist=Allowlist.parse(["127.0.0.1"]), max_bytes=10**8,
-            )  # fmt: skip
-    finally:
-        server.shutdown()
-        server.server_close()
+    redirects = {"/redirect": "rtsp://127.0.0.1:1/lecture"}
+    with (
+        FileServer(tmp_path, redirects=redirects) as server,
+        pytest.raises(DownloadError) as caught,
+    ):
+        download(
+            server.url_for(path), tmp_path / "out",
+            allowlist=Allowlist.parse(["127.0.0.1"]), max_bytes=10**8,
+        )  # fmt: skip
     assert str(caught.value) == STREAM_MESSAGE
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from jobs.models import Job
 from jobs.tasks import run_job
 from tests.conftest import JFK_TEXT
-from tests.jobs.factories import job_from_file
+from tests.factories import job_from_file
 from tests.wer import wer
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from jobs.models import Job
 from jobs.tasks import run_job
-from tests.jobs.factories import job_from_file
+from tests.factories import job_from_file
 from transcripts.media import probe
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

@@ -24,7 +24,7 @@ from jobs.models import Job
 from jobs.pipeline.stages.slides import parse_tsv, read_slides, title_of
 from jobs.pipeline.stages.transcribe import transcribe
 from jobs.tasks import run_job
-from tests.jobs.factories import job_from_file
+from tests.factories import job_from_file
 from tests.synth_slides import SLIDES, SlidesLecture, slides_lecture, term_error_rate
 from transcripts.backends.base import TranscribeOptions
 

@@ -1,7 +1,7 @@
 """The sweeper as a plain function, on whatever database and broker this run uses.
 
 The same tests run on SQLite + the ORM broker and again on PostgreSQL + Redis (marker ``scaleout``);
-tests/ops/test_workers.py then kills real worker processes.
+tests/pipeline/test_workers.py then kills real worker processes.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django_q.brokers import get_broker
 
 from jobs.models import Job
 from jobs.pipeline import sweeper, worker
-from tests.jobs.factories import job_from_file
+from tests.factories import job_from_file
 from transcripts.backends.base import BackendError
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.scaleout]

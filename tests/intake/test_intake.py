@@ -12,7 +12,7 @@ from jobs.intake import rules
 from jobs.models import Job
 from jobs.tasks import run_job
 from tests.conftest import JFK_TEXT
-from tests.jobs.factories import job_from_file
+from tests.factories import job_from_file
 from tests.wer import wer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,7 +47,7 @@ def test_it_transcribes_a_link_from_an_allowed_loopback_site(
     shutil.copy(speech_video, media_site.root / "lecture.mp4")
     from jobs import services
 
-    job = services.job_create(owner=alice, url=media_site.url("lecture.mp4"))
+    job = services.job_create(owner=alice, url=media_site.url_for("lecture.mp4"))
     assert job.source_kind == Job.Source.URL and job.status == Job.Status.QUEUED
 
     assert run_job(str(job.pk)) == Job.Status.SUCCEEDED
@@ -62,7 +62,7 @@ def test_it_fails_a_link_job_when_the_allowlist_no_longer_covers_it(alice, media
     settings.URL_ALLOWLIST = ["127.0.0.1"]
     from jobs import services
 
-    job = services.job_create(owner=alice, url=media_site.url("jfk.wav"))
+    job = services.job_create(owner=alice, url=media_site.url_for("jfk.wav"))
     settings.URL_ALLOWLIST = []
 
     assert run_job(str(job.pk)) == Job.Status.FAILED
@@ -74,10 +74,10 @@ def test_it_fails_a_link_job_when_the_allowlist_no_longer_covers_it(alice, media
 def test_it_refuses_a_redirect_to_an_internal_host(alice, media_site, second_site, settings):
     # 127.0.0.2 is allowed; it redirects to 127.0.0.1, which is not.
     settings.URL_ALLOWLIST = ["127.0.0.2/32"]
-    second_site.redirects["/talk.wav"] = media_site.url("jfk.wav")
+    second_site.redirects["/talk.wav"] = media_site.url_for("jfk.wav")
     from jobs import services
 
-    job = services.job_create(owner=alice, url=second_site.url("talk.wav"))
+    job = services.job_create(owner=alice, url=second_site.url_for("talk.wav"))
     assert run_job(str(job.pk)) == Job.Status.FAILED
     job.refresh_from_db()
     assert "internal" in job.error
@@ -87,7 +87,7 @@ def test_it_explains_a_page_without_media(alice, media_site, settings):
     settings.URL_ALLOWLIST = ["127.0.0.1"]
     from jobs import services
 
-    job = services.job_create(owner=alice, url=media_site.url("about.html"))
+    job = services.job_create(owner=alice, url=media_site.url_for("about.html"))
     assert run_job(str(job.pk)) == Job.Status.FAILED
     job.refresh_from_db()
     assert job.error == "This page has no video or audio that Lectern can download."
@@ -98,7 +98,7 @@ def test_it_stops_a_download_over_the_size_limit(alice, media_site, settings):
     settings.MAX_UPLOAD_MB = 0.1  # the 344 kB wav is over this
     from jobs import services
 
-    job = services.job_create(owner=alice, url=media_site.url("jfk.wav"))
+    job = services.job_create(owner=alice, url=media_site.url_for("jfk.wav"))
     assert run_job(str(job.pk)) == Job.Status.FAILED
     job.refresh_from_db()
     assert "larger than the upload limit" in job.error
@@ -106,12 +106,12 @@ def test_it_stops_a_download_over_the_size_limit(alice, media_site, settings):
 
 def test_it_transcribes_a_link_from_the_command_line(media_site, settings, capsys):
     settings.URL_ALLOWLIST = ["127.0.0.1"]
-    call_command("transcribe", media_site.url("jfk.wav"), "--format", "txt", "--no-progress")
+    call_command("transcribe", media_site.url_for("jfk.wav"), "--format", "txt", "--no-progress")
     assert wer(JFK_TEXT, capsys.readouterr().out) <= 0.10
 
     settings.URL_ALLOWLIST = []
     with pytest.raises(CommandError, match="private or internal"):
-        call_command("transcribe", media_site.url("jfk.wav"))
+        call_command("transcribe", media_site.url_for("jfk.wav"))
 
 
 def test_it_makes_one_job_per_file_and_link_in_a_batch(
@@ -122,7 +122,7 @@ def test_it_makes_one_job_per_file_and_link_in_a_batch(
     with open(jfk_wav, "rb") as first, open(media_site.root / "pattern.mp4", "rb") as second:
         response = client.post(
             reverse("jobs:create"),
-            {"media": [first, second], "urls": media_site.url("jfk.wav") + "\n\n",
+            {"media": [first, second], "urls": media_site.url_for("jfk.wav") + "\n\n",
              "language": "auto", "task": "transcribe", "highlights": "no"},
         )  # fmt: skip
     assert response.status_code == 302 and response["Location"] == "/"
@@ -159,7 +159,7 @@ def test_it_asks_for_a_file_or_a_link(client, alice):
 def test_it_enqueues_from_the_shell(alice, jfk_wav, media_site, settings, capsys):
     settings.URL_ALLOWLIST = ["127.0.0.1"]
     call_command(
-        "enqueue", str(jfk_wav), media_site.url("jfk.wav"), "--user", "alice", "--highlights"
+        "enqueue", str(jfk_wav), media_site.url_for("jfk.wav"), "--user", "alice", "--highlights"
     )
     ids = capsys.readouterr().out.split()
     assert len(ids) == 2

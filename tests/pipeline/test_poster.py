@@ -13,7 +13,7 @@ from PIL import Image
 from jobs.models import Job
 from jobs.pipeline.stages.poster import WIDTH, make_poster, poster_time
 from jobs.tasks import run_job
-from tests.jobs.factories import job_from_file
+from tests.factories import job_from_file
 from transcripts.media import ffmpeg_exe
 
 

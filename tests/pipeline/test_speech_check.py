@@ -10,7 +10,7 @@ import pytest
 from jobs.models import Job
 from jobs.tasks import run_job
 from tests.conftest import JFK_TEXT
-from tests.jobs.factories import job_from_file
+from tests.factories import job_from_file
 from tests.servers import OpenAIServer
 from transcripts.models import Segment, Transcript
 

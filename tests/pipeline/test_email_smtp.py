@@ -2,49 +2,22 @@
 
 from __future__ import annotations
 
-import email
-import socket
-from email import policy
-
 import pytest
-from aiosmtpd.controller import Controller
 
 from jobs.models import Job
 from jobs.tasks import run_job
-from tests.jobs.factories import job_from_bytes, job_from_file
+from tests.factories import job_from_bytes, job_from_file
+from tests.servers import SMTPInbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_inbox(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.BASE_URL = "https://lectern.example.org"
-    try:
+    with SMTPInbox() as inbox:
+        inbox.use_in(settings)
+        settings.BASE_URL = "https://lectern.example.org"
         yield inbox
-    finally:
-        controller.stop()
 
 
 def test_it_sends_html_and_text_through_smtp(alice, jfk_wav, smtp_inbox):

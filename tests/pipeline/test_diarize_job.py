@@ -12,7 +12,7 @@ from jobs.models import Job
 from jobs.pipeline.stages.diarize import label_speakers
 from jobs.pipeline.worker import job_audio_path
 from jobs.tasks import run_job
-from tests.jobs.factories import job_from_file
+from tests.factories import job_from_file
 from tests.synth import conversation_speech
 from transcripts.record import TranscriptRecord
 from transcripts.selectors import transcript_record

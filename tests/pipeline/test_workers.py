@@ -13,8 +13,8 @@ import pytest
 
 from jobs.models import Job
 from jobs.pipeline.sweeper import SweepResult, sweep_stale_jobs
-from tests.jobs.factories import job_from_file
-from tests.ops.conftest import wait_for, wait_until_ready, worker_pid
+from tests.factories import job_from_file
+from tests.pipeline.conftest import wait_for, wait_until_ready, worker_pid
 from transcripts.models import Transcript
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.scaleout, pytest.mark.slow]

@@ -2,86 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
-from jobs.highlights.compiler import render_clip
-from jobs.highlights.layout import detect_layout
 from jobs.models import Clip, Job
-from jobs.pipeline.stages.poster import make_poster
 from jobs.tasks import rerender_layout
-from tests.synth_video import LAYOUT_CORPUS, layout_variant
+from tests.factories import job_from_file, laid_out_video_job
 from transcripts.media import probe
-from transcripts.models import Segment, Transcript
 
 pytestmark = pytest.mark.django_db
 
-WORDS = [
-    "the",
-    "key",
-    "point",
-    "is",
-    "that",
-    "light",
-    "is",
-    "captured",
-    "by",
-    "chlorophyll",
-    "in",
-    "the",
-    "leaf",
-]
-
-
-@pytest.fixture(scope="module")
-def split_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import dataclasses
-
-    spec = next(spec for spec in LAYOUT_CORPUS if spec.name == "split-abutting")
-    small = dataclasses.replace(spec, size=(640, 360), fps=10, seconds=12.0)
-    return layout_variant(tmp_path_factory.mktemp("layout-job"), small).video
-
-
-def make_job(owner, video: Path, *, confidence: float | None = None) -> Job:
-    """A finished video job as the pipeline leaves it: layout, transcript, one rendered clip."""
-    job = Job.objects.create(
-        owner=owner, status=Job.Status.SUCCEEDED, stage=Job.Stage.DONE, has_video=True,
-        original_name="lecture.mp4", duration=12.0,
-    )  # fmt: skip
-    folder = job.media_path()
-    folder.mkdir(parents=True)
-    shutil.copy(video, folder / "lecture.mp4")
-    job.media.name = f"{job.media_dir()}/lecture.mp4"
-    layout = detect_layout(folder / "lecture.mp4").to_dict()
-    if confidence is not None:
-        layout["confidence"] = confidence
-    job.analysis = {"layout": layout}
-    poster = make_poster(folder / "lecture.mp4", folder / "poster.jpg", duration=12.0)
-    job.poster.name = f"{job.media_dir()}/poster.jpg" if poster else ""
-    job.save()
-    transcript = Transcript.objects.create(job=job, language="en", duration=12.0)
-    Segment.objects.create(
-        transcript=transcript, index=0, start=0.3, end=7.5, text=" ".join(WORDS),
-        words=[{"start": 0.3 + 0.5 * i, "end": 0.7 + 0.5 * i, "word": w} for i, w in enumerate(WORDS)],
-    )  # fmt: skip
-    output = folder / "clips" / "clip-01.mp4"
-    rendered = render_clip(
-        folder / "lecture.mp4", {"ranges": [(0.5, 4.5)]}, list(transcript.segments.all()),
-        output, layout="vertical", regions=layout, size=(360, 640),
-    )  # fmt: skip
-    Clip.objects.create(
-        job=job, index=0, start=0.5, end=4.5, duration=rendered.duration, ranges=[[0.5, 4.5]],
-        title="Light", layout=rendered.arrangement,
-        file=f"{job.media_dir()}/clips/clip-01.mp4", thumbnail=f"{job.media_dir()}/clips/clip-01.jpg",
-    )  # fmt: skip
-    return job
-
 
 def test_it_shows_the_detected_boxes_over_a_frame(client, alice, split_video) -> None:
-    job = make_job(alice, split_video)
+    job = laid_out_video_job(alice, split_video)
     client.force_login(alice)
     page = client.get(job.get_absolute_url()).content.decode()
     assert 'id="layout-check"' in page
@@ -94,7 +29,7 @@ def test_it_shows_the_detected_boxes_over_a_frame(client, alice, split_video) ->
 
 
 def test_it_says_why_clips_kept_16_9_when_the_layout_is_unclear(client, alice, split_video):
-    job = make_job(alice, split_video, confidence=0.3)
+    job = laid_out_video_job(alice, split_video, confidence=0.3)
     assert Clip.objects.get(job=job).layout == "full"
     client.force_login(alice)
     page = client.get(job.get_absolute_url()).content.decode()
@@ -108,7 +43,7 @@ def test_it_corrects_the_layout_and_renders_the_clips_again(
 ) -> None:
     from django_q.models import OrmQ
 
-    job = make_job(alice, split_video)
+    job = laid_out_video_job(alice, split_video)
     clip_file = Path(Clip.objects.get(job=job).file.path)
     url = reverse("jobs:layout", args=[job.pk])
 
@@ -141,7 +76,7 @@ def test_it_corrects_the_layout_and_renders_the_clips_again(
 def test_it_takes_the_owners_own_boxes_and_refuses_boxes_outside_the_frame(
     client, alice, split_video
 ) -> None:
-    job = make_job(alice, split_video)
+    job = laid_out_video_job(alice, split_video)
     url = reverse("jobs:layout", args=[job.pk])
     client.force_login(alice)
     boxes = {"preset": "custom", "screen_x": 0, "screen_y": 0, "screen_w": 480, "screen_h": 360}
@@ -156,7 +91,7 @@ def test_it_takes_the_owners_own_boxes_and_refuses_boxes_outside_the_frame(
 
 
 def test_it_shows_the_layout_to_staff_in_the_admin(client, staff, alice, split_video) -> None:
-    job = make_job(alice, split_video)
+    job = laid_out_video_job(alice, split_video)
     client.force_login(staff)
     page = client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()
     assert "detected: split, confidence" in page and "slides [" in page and "camera [" in page
@@ -166,7 +101,6 @@ def test_it_keeps_the_owners_correction_when_the_job_runs_again(alice, split_vid
     from jobs.pages.layout_check import layout_correct
     from jobs.services import job_retry
     from jobs.tasks import run_job
-    from tests.jobs.factories import job_from_file
 
     settings.LECTERN_MODEL = "tiny.en"
     job = job_from_file(alice, split_video, name="lecture.mp4", highlights=True)

@@ -8,7 +8,7 @@ from django.core import mail
 from jobs.models import Job
 from jobs.tasks import run_job
 from tests.conftest import JFK_TEXT
-from tests.jobs.factories import job_from_bytes, job_from_file
+from tests.factories import job_from_bytes, job_from_file
 from tests.wer import wer
 from transcripts.media import ffmpeg_exe
 

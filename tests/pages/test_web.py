@@ -1,44 +1,28 @@
-"""The weekly-use features: search, editing with history, queue and ETA, accounts, admin."""
+"""The weekly-use features: search, editing with history, queue and ETA, admin.
+
+Sign-up, password reset and the profile's usage are in tests/accounts/test_account_pages.py.
+"""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from django.core import mail
 from django.urls import reverse
 
 from jobs import selectors
 from jobs.models import Job
 from jobs.tasks import run_job
-from tests.jobs.factories import job_from_file
-from transcripts.models import Segment, Transcript
+from tests.factories import finished_job, job_from_file
+from transcripts.models import Segment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _transcribed_job(owner, name: str, texts: list[str]) -> Job:
-    """A finished job with known segments (no model needed to test the pages)."""
-    job = Job.objects.create(
-        owner=owner, original_name=name, status=Job.Status.SUCCEEDED, stage=Job.Stage.DONE,
-        progress=100, duration=30.0, backend="faster-whisper", model_name="base",
-    )  # fmt: skip
-    transcript = Transcript.objects.create(job=job, language="en", duration=30.0)
-    for index, text in enumerate(texts):
-        Segment.objects.create(
-            transcript=transcript, index=index, start=index * 10.0, end=index * 10.0 + 9, text=text
-        )
-    transcript.text = " ".join(texts)
-    transcript.save()
-    return job
-
-
 @pytest.mark.scaleout  # full-text search differs per database: FTS5 here, tsvector on PostgreSQL
 def test_it_searches_only_my_transcripts_and_links_to_the_time(client, alice, bob):
-    mine = _transcribed_job(
-        alice, "biology.mp4", ["Hello.", "Photosynthesis turns light into sugar."]
-    )
-    _transcribed_job(bob, "bob.mp4", ["Photosynthesis is also in Bob's lecture."])
+    mine = finished_job(alice, "biology.mp4", ["Hello.", "Photosynthesis turns light into sugar."])
+    finished_job(bob, "bob.mp4", ["Photosynthesis is also in Bob's lecture."])
     client.force_login(alice)
 
     page = client.get("/", {"q": "photosynth"}).content.decode()
@@ -53,7 +37,7 @@ def test_it_searches_only_my_transcripts_and_links_to_the_time(client, alice, bo
 
 @pytest.mark.scaleout  # full-text search differs per database: FTS5 here, tsvector on PostgreSQL
 def test_it_keeps_search_in_step_with_edits(client, alice):
-    job = _transcribed_job(alice, "talk.mp4", ["The mitochondria is here."])
+    job = finished_job(alice, "talk.mp4", ["The mitochondria is here."])
     client.force_login(alice)
     client.post(
         reverse("transcripts:segment-edit", args=[job.pk, 0]), {"text": "The ribosome is here."}
@@ -63,7 +47,7 @@ def test_it_keeps_search_in_step_with_edits(client, alice):
 
 
 def test_it_edits_a_segment_in_place_and_exports_follow(client, alice):
-    job = _transcribed_job(alice, "talk.mp4", ["First line.", "Secnod line with a typo."])
+    job = finished_job(alice, "talk.mp4", ["First line.", "Secnod line with a typo."])
     client.force_login(alice)
     edit_url = reverse("transcripts:segment-edit", args=[job.pk, 1])
 
@@ -92,7 +76,7 @@ def test_it_edits_a_segment_in_place_and_exports_follow(client, alice):
 
 
 def test_it_keeps_the_history_and_restores_it(client, alice):
-    job = _transcribed_job(alice, "talk.mp4", ["Original words."])
+    job = finished_job(alice, "talk.mp4", ["Original words."])
     client.force_login(alice)
     edit_url = reverse("transcripts:segment-edit", args=[job.pk, 0])
     client.post(edit_url, {"text": "Changed words."})  # without htmx: a redirect
@@ -110,7 +94,7 @@ def test_it_keeps_the_history_and_restores_it(client, alice):
 
 
 def test_it_edits_without_javascript(client, alice):
-    job = _transcribed_job(alice, "talk.mp4", ["Some words."])
+    job = finished_job(alice, "talk.mp4", ["Some words."])
     client.force_login(alice)
     page = client.get(reverse("transcripts:segment-edit", args=[job.pk, 0]))
     assert page.status_code == 200 and "<html" in page.content.decode()
@@ -119,7 +103,7 @@ def test_it_edits_without_javascript(client, alice):
 
 
 def test_it_hides_segment_pages_from_other_users(client, alice, bob):
-    job = _transcribed_job(alice, "talk.mp4", ["Private words."])
+    job = finished_job(alice, "talk.mp4", ["Private words."])
     segment = Segment.objects.get(transcript__job=job)
     client.force_login(bob)
     for name in ("segment", "segment-edit", "segment-history"):
@@ -149,42 +133,6 @@ def test_it_shows_the_queue_position_and_an_eta(client, alice, bob, jfk_wav):
     page = client.get(mine.get_absolute_url()).content.decode()
     assert re.search(r"Position in the queue: <strong>2</strong>", page)
     assert "about 2 minutes left" in page
-
-
-def test_it_signs_up_and_can_be_turned_off(client, settings):
-    response = client.post(reverse("accounts:signup"), {"username": "carol", "email": "carol@example.com",
-                                                    "password1": "a-long-pass-phrase-42",
-                                                    "password2": "a-long-pass-phrase-42"})  # fmt: skip
-    assert response.status_code == 302
-    assert client.get("/").status_code == 200  # logged in straight away
-
-    settings.SIGNUP_ENABLED = False
-    client.logout()
-    assert client.get(reverse("accounts:signup")).status_code == 404
-    assert "Create an account" not in client.get(reverse("login")).content.decode()
-
-
-def test_it_resets_a_password_by_email(client, alice):
-    response = client.post(reverse("password_reset"), {"email": "alice@example.com"})
-    assert response.status_code == 302
-    assert len(mail.outbox) == 1
-    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
-    form = client.get(link, follow=True)
-    assert "Choose a new password" in form.content.decode()
-    done = client.post(form.redirect_chain[-1][0], {"new_password1": "a-new-pass-phrase-77",
-                                                    "new_password2": "a-new-pass-phrase-77"})  # fmt: skip
-    assert done.status_code == 302
-    assert client.login(username="alice", password="a-new-pass-phrase-77")
-
-
-def test_it_shows_this_months_usage_on_the_profile(client, alice):
-    _transcribed_job(alice, "a.mp4", ["x"])  # 30 s
-    Job.objects.create(owner=alice, status=Job.Status.SUCCEEDED, duration=90, backend="openai")
-    client.force_login(alice)
-    page = client.get(reverse("accounts:profile")).content.decode()
-    assert "<dd>2</dd>" in page  # jobs
-    assert "<dd>2.0</dd>" in page  # minutes
-    assert "1.5 of 600" in page  # metered minutes of the quota
 
 
 def test_it_gives_staff_a_working_admin(client, staff, alice, jfk_wav):

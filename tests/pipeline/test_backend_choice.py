@@ -9,7 +9,7 @@ from jobs.accounts.models import Profile
 from jobs.models import Job
 from jobs.tasks import run_job
 from tests.conftest import JFK_TEXT
-from tests.jobs.factories import job_from_file
+from tests.factories import job_from_file
 from tests.servers import OpenAIServer, server_error
 from tests.wer import wer
 
