@@ -102,6 +102,9 @@ class Job(models.Model):
     language = models.CharField(max_length=16, default="auto", help_text="auto or a code.")
     task = models.CharField(max_length=12, choices=Task.choices, default=Task.TRANSCRIBE)
     requested_backend = models.CharField(max_length=32, blank=True)
+    # The speech model asked for by name (the OpenAI-compatible API's ``model``); blank: the
+    # configured one (LECTERN_MODEL, or the backend's own).
+    model = models.CharField(max_length=200, blank=True)
     # Highlight clips: None means "yes for video, no for audio".
     highlights = models.BooleanField(null=True, blank=True)
 

@@ -28,7 +28,9 @@ def cache_key(job: Job) -> tuple[str, str] | None:
         return None
     if backend is None:
         return None
-    options = TranscribeOptions(language=job.transcription_language, task=job.task)
+    options = TranscribeOptions(
+        language=job.transcription_language, task=job.task, model=job.model or None
+    )
     return backend.name, backend.model_name(options)
 
 

@@ -211,6 +211,7 @@ def _request(job: Job) -> Request:
         title=job.title,
         language=job.transcription_language,
         task=job.task,
+        model=job.model or None,
         backend=job.requested_backend or None,
         user_id=job.owner_id,
         diarize=job.diarize,
