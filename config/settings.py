@@ -337,6 +337,9 @@ LECTERN_WEBHOOK_MAX_ATTEMPTS = env.integer("LECTERN_WEBHOOK_MAX_ATTEMPTS", 6, mi
 # Attempt n+1 waits base * 2**(n-1) seconds: 30 s, 1 min, 2 min, 4 min, 8 min by default.
 LECTERN_WEBHOOK_BACKOFF_SECONDS = env.number("LECTERN_WEBHOOK_BACKOFF_SECONDS", 30, minimum=0)
 LECTERN_WEBHOOK_TIMEOUT = env.number("LECTERN_WEBHOOK_TIMEOUT", 10, minimum=1)
+# The OpenAI-compatible /v1/audio/ endpoints (jobs.api.openai) wait this long for their job before
+# answering 504 with the job's page; under the openai SDK's own 600 s timeout, so the client hears why.
+LECTERN_OPENAI_WAIT_SECONDS = env.number("LECTERN_OPENAI_WAIT_SECONDS", 540, minimum=1)
 
 # --- Logging ---------------------------------------------------------------------------------------
 # ``LECTERN_LOG_FORMAT=json`` writes one JSON object a line; records from a job carry its id.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
     path("metrics", ops.metrics, name="metrics"),
     path("api/v1/", include("jobs.api.views")),
+    path("v1/", include("jobs.api.openai")),  # OpenAI's audio API, for OpenAI's clients
     path("", include("jobs.pages.urls")),
     path(
         "accounts/login/",
