@@ -21,7 +21,7 @@ from django.utils import timezone
 from django_q.brokers import get_broker
 
 from jobs.models import Job
-from jobs.pipeline import sweeper, worker
+from jobs.pipeline import shutdown, sweeper, worker
 from tests.factories import job_from_file
 from transcripts.backends.base import BackendError
 
@@ -128,7 +128,7 @@ def test_it_stops_a_frozen_worker_once_its_job_went_to_another(job, settings):
     # The first worker wakes up: its next write finds the job is no longer its own.
     with pytest.raises(worker.JobCancelled):
         worker.Progress(first).stage(Job.Stage.STORE)
-    assert not sweeper.release_job(first)
+    assert not shutdown.release_job(first)
     job.refresh_from_db()
     assert job.status == Job.Status.RUNNING and job.attempts == 2
     assert worker.Progress(second).stage(Job.Stage.STORE) is None
@@ -146,7 +146,7 @@ def test_it_puts_a_job_back_on_sigterm_without_counting_the_attempt(job):
     # In a worker the previous action is "die"; here it records, so that the test survives it.
     previous = signal.signal(signal.SIGTERM, record)
     try:
-        with pytest.raises(sweeper.WorkerStopping), sweeper.requeue_on_sigterm(claimed):
+        with pytest.raises(shutdown.WorkerStopping), shutdown.requeue_on_sigterm(claimed):
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(5)  # interrupted by the signal long before this ends
         assert received == [signal.SIGTERM]  # the signal is passed on to what was there before
@@ -169,13 +169,13 @@ def test_it_puts_a_job_back_when_the_stop_surfaces_as_a_failure(job, monkeypatch
         try:
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(5)
-        except sweeper.WorkerStopping as exc:
+        except shutdown.WorkerStopping as exc:
             raise BackendError("faster-whisper: not available (failed to import)") from exc
 
     monkeypatch.setattr(worker, "_run_stages", interrupted_import)
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
     try:
-        with pytest.raises(sweeper.WorkerStopping):
+        with pytest.raises(shutdown.WorkerStopping):
             worker.run(str(job.pk))
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -183,12 +183,12 @@ def test_it_puts_a_job_back_when_the_stop_surfaces_as_a_failure(job, monkeypatch
     job.refresh_from_db()
     assert job.status == Job.Status.QUEUED and job.attempts == 0 and job.error == ""
     assert str(job.pk) in sweeper.waiting_job_ids()
-    assert not sweeper.stop_requested()  # the next job in this process starts afresh
+    assert not shutdown.stop_requested()  # the next job in this process starts afresh
 
 
 def test_it_leaves_sigterm_alone_outside_a_job():
     before = signal.getsignal(signal.SIGTERM)
-    with sweeper.requeue_on_sigterm(Job()):
+    with shutdown.requeue_on_sigterm(Job()):
         pass
     assert signal.getsignal(signal.SIGTERM) is before
 
