@@ -20,7 +20,7 @@ from tests.servers import WebhookReceiver, server_error
 
 
 def _retries():
-    return Schedule.objects.filter(func="jobs.api.webhooks.deliver")
+    return Schedule.objects.filter(func="jobs.tasks.deliver_webhook")
 
 
 @pytest.fixture
@@ -114,7 +114,7 @@ def test_a_500_is_retried_with_backoff_and_every_attempt_is_logged(
     assert webhooks.deliver(str(job.pk), "job.succeeded") == 500
 
     retry = _retries().get()
-    assert retry.func == "jobs.api.webhooks.deliver" and retry.schedule_type == Schedule.ONCE
+    assert retry.func == "jobs.tasks.deliver_webhook" and retry.schedule_type == Schedule.ONCE
     wait = (retry.next_run - timezone.now()).total_seconds()
     assert 8 < wait <= 10
     # What the cluster's scheduler does once the time has come.
