@@ -105,6 +105,9 @@ class Job(models.Model):
     # The speech model asked for by name (the OpenAI-compatible API's ``model``); blank: the
     # configured one (LECTERN_MODEL, or the backend's own).
     model = models.CharField(max_length=200, blank=True)
+    # Words the transcript should follow (the OpenAI-compatible API's ``prompt``): spellings,
+    # names, the text before; given to the model ahead of the slides' glossary.
+    prompt = models.TextField(blank=True)
     # Highlight clips: None means "yes for video, no for audio".
     highlights = models.BooleanField(null=True, blank=True)
 

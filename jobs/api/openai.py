@@ -232,6 +232,8 @@ ResponseFormat = Literal["json", "text", "srt", "verbose_json", "vtt"]
 RESPONSE_FORMATS: tuple[str, ...] = ("json", "text", "srt", "verbose_json", "vtt")
 GRANULARITIES = ("word", "segment")
 LANGUAGE_CODES = frozenset(LANGUAGE_NAMES.values())
+# Whisper reads only the last 224 tokens of a prompt; this is a bound on the request, not on that.
+MAX_PROMPT_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,7 @@ class AudioRequest:
     upload: UploadedFile
     model: str  # the job's model: "" for the configured one
     language: str  # "auto" or an ISO 639-1 code
+    prompt: str
     response_format: str
     granularities: frozenset[str]
     stream: bool
@@ -299,6 +302,12 @@ def _form(request: HttpRequest, *, translate: bool) -> AudioRequest:
                 param="language",
                 code="unsupported_value",
             )
+    prompt = fields.get("prompt") or ""
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise OpenAIError(
+            400, f"The prompt is longer than {MAX_PROMPT_CHARS} characters.", param="prompt",
+            code="string_above_max_length",
+        )  # fmt: skip
     if fields.get("temperature"):
         try:
             temperature = float(fields["temperature"])
@@ -327,6 +336,7 @@ def _form(request: HttpRequest, *, translate: bool) -> AudioRequest:
         upload=upload,
         model=model,
         language=language,
+        prompt=prompt,
         response_format=response_format,
         granularities=granularities or frozenset({"segment"}),
         stream=stream,
@@ -558,6 +568,7 @@ def _audio(request: HttpRequest, *, translate: bool) -> HttpResponse:
         language=form.language,
         task=Job.Task.TRANSLATE if translate else Job.Task.TRANSCRIBE,
         model=form.model,
+        prompt=form.prompt,
         highlights=False,  # an API call wants the text, not clips
     )
     deadline = started + settings.LECTERN_OPENAI_WAIT_SECONDS
@@ -625,7 +636,11 @@ def _audio_document(*, translate: bool) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "file": {"type": "string", "format": "binary", "description": "The audio or video."},
         "model": {"type": "string", "default": DEFAULT_ALIAS, "description": "GET /v1/models."},
-        "prompt": {"type": "string", "description": "Accepted; not used by Lectern's models."},
+        "prompt": {
+            "type": "string",
+            "maxLength": MAX_PROMPT_CHARS,
+            "description": "Words to follow (names, spellings, the text before).",
+        },
         "response_format": {"type": "string", "enum": list(RESPONSE_FORMATS), "default": "json"},
         "temperature": {"type": "number", "minimum": 0, "maximum": 1},
     }

@@ -40,7 +40,8 @@ def cached_source(
     """An earlier finished job with the same media bytes, model, options and prompt, if any,
     whose transcript nobody has edited.
 
-    ``same_owner_and_title``: only the owner's own jobs of the same title, for reuse before the
+    ``same_owner_and_title``: only the owner's own jobs of the same title and prompt (the
+    caller's own, ``Job.prompt``), for reuse before the
     prompt is known (at upload; the slides, which make the rest of the prompt, come from the
     bytes). A worker, which knows the prompt, may reuse anyone's: the job runs its course like
     any other, and only the transcription is skipped.
@@ -59,7 +60,7 @@ def cached_source(
         transcript__isnull=False,
     )
     if same_owner_and_title:
-        matches = matches.filter(owner_id=job.owner_id, title=job.title)
+        matches = matches.filter(owner_id=job.owner_id, title=job.title, prompt=job.prompt)
     else:
         matches = matches.filter(transcript__prompt_sha256=prompt_sha256)
     return (

@@ -84,6 +84,7 @@ class Request:
     language: str | None = None  # None: detect
     task: str = "transcribe"
     model: str | None = None
+    prompt: str | None = None  # the caller's own words for the model, before the slides' glossary
     backend: str | None = None  # force one by name; None: the hardware's choice, with fallback
     user_id: int | None = None  # for metered backends' quotas
     diarize: bool = False
@@ -280,7 +281,7 @@ def run(
     terms = distinctive_terms([*slides.texts, title]) if settings.slide_prompt else []
     if terms:
         logger.info("glossary: %s", ", ".join(term.word for term in terms))
-    prompt = glossary_prompt(terms) or None
+    prompt = " ".join(p for p in (request.prompt, glossary_prompt(terms)) if p) or None
 
     made = _transcript(request, extracted, prompt, store, progress)
     outcome = Outcome(

@@ -212,6 +212,7 @@ def _request(job: Job) -> Request:
         language=job.transcription_language,
         task=job.task,
         model=job.model or None,
+        prompt=job.prompt or None,
         backend=job.requested_backend or None,
         user_id=job.owner_id,
         diarize=job.diarize,

@@ -6,6 +6,7 @@ through the real runner with the ``tiny.en`` model, on real speech (jfk.wav).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import time
@@ -125,17 +126,47 @@ def test_it_gives_words_segments_or_both_as_asked_with_the_model_asked_for(
     assert job.model == "base" and job.model_name == "base" and job.language == "en"
 
 
+def test_it_gives_the_prompt_to_the_model_and_reuses_only_a_transcript_of_the_same_prompt(
+    client, workers, alice, jfk_wav
+):
+    audio = jfk_wav.read_bytes()
+    prompt = "President Kennedy's inaugural address, January 1961."
+
+    client.audio.transcriptions.create(model="whisper-1", file=("jfk.wav", audio))
+    prompted = client.audio.transcriptions.create(
+        model="whisper-1", file=("jfk.wav", audio), prompt=prompt
+    )
+    again = client.audio.transcriptions.create(
+        model="whisper-1", file=("jfk.wav", audio), prompt=prompt
+    )
+
+    plain_job, prompted_job, again_job = Job.objects.filter(owner=alice).order_by("created_at")
+    assert not plain_job.cached_from_hash and not prompted_job.cached_from_hash
+    assert again_job.cached_from_hash and again.text == prompted.text
+    assert prompted_job.prompt == prompt
+    assert prompted_job.transcript.prompt_sha256 == hashlib.sha256(prompt.encode()).hexdigest()
+    assert plain_job.transcript.prompt_sha256 == ""
+
+
+# The SDK marks the translations endpoint deprecated (whisper-1 only); it is still OpenAI's API.
+@pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 def test_it_translates_into_english(client, workers, alice):
+    # The MIT licence read in English, then in German; base is multilingual (tiny.en is not).
     audio = shared_media("multilingual.mp3").read_bytes()
 
     translated = client.audio.translations.create(
-        model="whisper-1", file=("talk.mp3", audio), response_format="verbose_json"
+        model="base", file=("licence.mp3", audio), response_format="verbose_json"
     )
 
     assert isinstance(translated, TranslationVerbose)
-    assert translated.language == "english" and translated.segments and translated.text
+    assert translated.language == "english" and translated.segments
+    words = _words(translated.text)
+    assert "permission" in words and "software" in words
+    german = [word for word in words if word in {"und", "der", "die", "das", "zu", "ist", "mit"}]
+    assert len(german) <= 2, german
     job = Job.objects.get(owner=alice)
     assert job.task == Job.Task.TRANSLATE and job.status == Job.Status.SUCCEEDED
+    assert job.model_name == "base"
 
 
 @pytest.fixture(scope="module")
