@@ -456,6 +456,30 @@ def layout(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def openai(data: dict[str, Any]) -> list[str]:
+    r = data["compatible_over_own"]
+    return [
+        "## The OpenAI-compatible endpoint against Lectern's own API",
+        "",
+        f"`{data['command']}` — {data['audio_seconds']:.0f} s of speech, `{data['model']}`, one "
+        "`manage.py qcluster` worker (warmed), gunicorn 2 × 4. Own API: `POST /api/v1/jobs`, then "
+        "`GET /api/v1/jobs/<id>` every 50 ms until it succeeded, then the text. Compatible: the "
+        "`openai` SDK's `audio.transcriptions.create` against `/v1` (the request waits for its "
+        "job). Every job is deleted before each run, so the content cache never answers.",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| own API, request to text | {_s(data['own_api_seconds'])} |",
+        f"| compatible endpoint, request to text | {_s(data['compatible_seconds'])} |",
+        f"| **compatible ÷ own** (goal ≤ 1.05×) | **{fmt_ratio(r)}**, {_ok(r['median'], 1.05)} |",
+        f"| `stream=true`: time to the first `transcript.text.delta` | "
+        f"{_s(data['stream_first_event_seconds'])} |",
+        f"| `stream=true`: time to `transcript.text.done` | {_s(data['stream_total_seconds'])} |",
+        f"| first event ÷ the whole stream | {fmt_ratio(data['first_event_over_total'])} |",
+        "",
+    ]
+
+
 WRITERS = {
     "transcription": transcription,
     "backends": backends,
@@ -467,6 +491,7 @@ WRITERS = {
     "captions": captions,
     "layout": layout,
     "languages": languages,
+    "openai": openai,
 }
 
 
