@@ -710,6 +710,20 @@ def create_translation(request: HttpRequest) -> HttpResponse:
     return _audio(request, translate=True)
 
 
+# Last, so that every route above matches first: an OpenAI client calling something Lectern does
+# not answer (chat, embeddings) gets OpenAI's 404, not an HTML page it cannot read.
+@api.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False
+)
+def unknown_route(request: HttpRequest, rest: str) -> HttpResponse:
+    raise OpenAIError(
+        404,
+        f"Lectern answers OpenAI's audio API (/v1/audio/transcriptions, /v1/audio/translations, "
+        f"/v1/models), not /v1/{rest}.",
+        code="unknown_url",
+    )
+
+
 # ``include("jobs.api.openai")`` in config/urls.py, under /v1/.
 urlpatterns = api.urls[0]
 app_name = api.urls_namespace

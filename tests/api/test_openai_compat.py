@@ -229,6 +229,15 @@ def test_it_refuses_a_bad_key_and_an_unknown_model_the_sdk_way(live_server, clie
     assert Job.objects.count() == 0
 
 
+def test_it_answers_a_route_it_does_not_have_in_openais_shape(client):
+    with pytest.raises(openai.NotFoundError) as missing:
+        client.chat.completions.create(
+            model="whisper-1", messages=[{"role": "user", "content": "?"}]
+        )
+
+    assert missing.value.code == "unknown_url" and "/v1/chat/completions" in missing.value.message
+
+
 def test_it_rate_limits_with_retry_after(client, settings):
     settings.LECTERN_API_RATE_PER_MINUTE = 2
 
