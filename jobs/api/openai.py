@@ -40,7 +40,7 @@ from jobs.api.views import ApiKeyAuth, RateLimited
 from jobs.intake.uploads import refusal_message
 from jobs.models import Job
 from transcripts import exports, modelstore
-from transcripts.backends.openai_api import _LANGUAGES as LANGUAGE_NAMES
+from transcripts.backends.openai_api import LANGUAGE_NAMES
 from transcripts.media import MediaError, probe
 from transcripts.models import Transcript
 

@@ -20,9 +20,9 @@ from pytest_django.live_server_helper import LiveServer
 
 from jobs import services
 from jobs.models import Job
-from tests.api.job_threads import JobThreads
 from tests.conftest import JFK_TEXT
 from tests.wer import normalise
+from tests.workers import JobThreads
 from transcripts.media import ffmpeg_exe
 
 pytestmark = pytest.mark.django_db(transaction=True)

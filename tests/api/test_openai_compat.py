@@ -27,9 +27,9 @@ from openai.types.audio import (
 )
 
 from jobs.models import Job
-from tests.api.job_threads import JobThreads
 from tests.conftest import JFK_TEXT, shared_media
 from tests.wer import normalise
+from tests.workers import JobThreads
 from transcripts.media import ffmpeg_exe
 
 pytestmark = pytest.mark.django_db(transaction=True)

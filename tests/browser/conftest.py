@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.workers import JobThreads
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around it
 # are ordinary blocking calls, which Django would otherwise refuse inside a running loop.
@@ -72,50 +72,9 @@ def page_without_js(browser, live_server):
     context.close()
 
 
-class Worker:
-    """Runs queued jobs in a background thread, as a django-q2 worker would, until paused."""
-
-    def __init__(self) -> None:
-        self._running = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True, name="test-worker")
-        self._thread.start()
-
-    def start(self) -> None:
-        self._running.set()
-
-    def _loop(self) -> None:
-        from django.db import connection
-
-        from jobs.models import Job
-        from jobs.tasks import run_job
-
-        try:
-            while not self._stop.is_set():
-                if not self._running.wait(0.1):
-                    continue
-                job_id = (
-                    Job.objects.filter(status=Job.Status.QUEUED)
-                    .order_by("created_at")
-                    .values_list("pk", flat=True)
-                    .first()
-                )
-                if job_id is None:
-                    time.sleep(0.2)
-                    continue
-                run_job(str(job_id))
-        finally:
-            connection.close()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._running.set()
-        self._thread.join(timeout=60)
-
-
 @pytest.fixture
-def worker(live_server) -> Iterator[Worker]:
-    worker = Worker()
+def worker(live_server) -> Iterator[JobThreads]:
+    worker = JobThreads(paused=True)
     try:
         yield worker
     finally:

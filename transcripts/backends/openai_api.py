@@ -445,7 +445,7 @@ def _spellings(words: list[str], text: str, spaced: bool) -> list[str]:
 _UNSPACED = frozenset({"zh", "ja", "th", "lo", "my", "yue"})
 
 # Whisper's languages, as verbose_json names them ("english"), to the ISO codes we store ("en").
-_LANGUAGES = {
+LANGUAGE_NAMES = {
     "english": "en", "chinese": "zh", "german": "de", "spanish": "es", "russian": "ru",
     "korean": "ko", "french": "fr", "japanese": "ja", "portuguese": "pt", "turkish": "tr",
     "polish": "pl", "catalan": "ca", "dutch": "nl", "arabic": "ar", "swedish": "sv",
@@ -479,4 +479,4 @@ def language_code(name: str) -> str:
     key = re.sub(r"\s+", " ", name.strip().casefold())
     if not key:
         return ""
-    return _LANGUAGES.get(key, key)
+    return LANGUAGE_NAMES.get(key, key)

@@ -1,4 +1,4 @@
-"""Worker threads for tests whose requests wait for their jobs (the OpenAI-compatible API).
+"""Worker threads for tests whose pages or requests wait for their jobs (browser, OpenAI API).
 
 Each thread does what a django-q2 worker does with a queued job: it calls ``jobs.tasks.run_job``
 with the job's id, so the job goes through the real claim, runner, backends and store. Threads
@@ -14,10 +14,16 @@ import time
 
 
 class JobThreads:
-    """``count`` threads taking the oldest queued job, each as one worker, until stopped."""
+    """``count`` threads taking the oldest queued job, each as one worker, until stopped.
 
-    def __init__(self, count: int = 1) -> None:
+    ``paused``: they take nothing until ``start()``, so that a test can look at a queued job first.
+    """
+
+    def __init__(self, count: int = 1, *, paused: bool = False) -> None:
         self._stop = threading.Event()
+        self._running = threading.Event()
+        if not paused:
+            self._running.set()
         self.ran: list[str] = []
         self._threads = [
             threading.Thread(target=self._loop, daemon=True, name=f"test-worker-{index}")
@@ -34,6 +40,8 @@ class JobThreads:
 
         try:
             while not self._stop.is_set():
+                if not self._running.wait(0.1):
+                    continue
                 job_id = (
                     Job.objects.filter(status=Job.Status.QUEUED)
                     .order_by("created_at")
@@ -50,7 +58,11 @@ class JobThreads:
         finally:
             connection.close()
 
+    def start(self) -> None:
+        self._running.set()
+
     def stop(self) -> None:
         self._stop.set()
+        self._running.set()
         for thread in self._threads:
             thread.join(timeout=60)
