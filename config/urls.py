@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", ops.healthz, name="healthz"),
     path("metrics", ops.metrics, name="metrics"),
+    path("favicon.ico", ops.favicon, name="favicon"),
     path("api/v1/", include("jobs.api.views")),
     path("v1/", include("jobs.api.openai")),  # OpenAI's audio API, for OpenAI's clients
     path("", include("jobs.pages.urls")),

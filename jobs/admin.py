@@ -3,11 +3,53 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from jobs import services
 from jobs.accounts import admin as accounts_admin  # noqa: F401  (registers the user admin)
 from jobs.highlights.layout import LayoutResult
-from jobs.models import ApiKey, Job, Webhook, WebhookDelivery
+from jobs.models import ApiKey, Clip, Job, Webhook, WebhookDelivery
+
+
+@admin.display(description="File")
+def clip_file_name(clip: Clip) -> str:
+    # As text, not a link: media is served only to its owner (jobs:clip-file), never at MEDIA_URL.
+    return clip.file.name if clip.file else "—"
+
+
+class ClipInline(admin.TabularInline):
+    """The job's highlight clips, read-only: they are made by the pipeline, not by hand."""
+
+    model = Clip
+    fields = ["index", "title", "start", "end", "duration", "score", "layout", clip_file_name]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ["start"]
+    show_change_link = True
+
+
+@admin.register(Clip)
+class ClipAdmin(admin.ModelAdmin):
+    list_display = ["title", "job_link", "index", "start", "end", "duration", "score", "layout"]
+    list_filter = ["layout"]
+    search_fields = ["title", "reason", "job__title", "job__original_name", "job__owner__username"]
+    list_select_related = ["job"]
+    ordering = ["-created_at", "job", "start"]
+    readonly_fields = [
+        "job", "index", "start", "end", "duration", "ranges", "title", "reason", "score",
+        "layout", clip_file_name, "created_at",
+    ]  # fmt: skip
+
+    @admin.display(description="Job", ordering="job__created_at")
+    def job_link(self, clip: Clip) -> str:
+        url = reverse("admin:jobs_job_change", args=[clip.job_id])
+        return format_html('<a href="{}">{}</a>', url, clip.job.display_name)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(Job)
@@ -21,6 +63,7 @@ class JobAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
     actions = ["retry_jobs", "cancel_jobs", "delete_jobs_with_files"]
+    inlines = [ClipInline]
     readonly_fields = [
         "id", "owner", "source_kind", "source_url", "original_name", "media", "media_sha256",
         "media_size", "has_video", "duration", "status", "stage", "progress", "error",

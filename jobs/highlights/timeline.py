@@ -1,7 +1,7 @@
 """A lecture's timeline as an SVG string, rendered on the server: no JavaScript needed to see it.
 
 Three lanes over one time axis: speech and silence, the topics (darker for more important ones),
-and the chosen clips, numbered by rank. The picture is labelled for screen readers (``role="img"``,
+and the chosen clips, numbered in time order (1 is the first to play). The picture is labelled for screen readers (``role="img"``,
 ``aria-labelledby`` a ``<title>`` and a ``<desc>``), and every block has its own ``<title>``, which
 browsers show as a tooltip.
 """
@@ -20,7 +20,9 @@ _LANES = {"speech": (22, 14), "topics": (44, 30), "clips": (82, 20)}  # y, heigh
 _AXIS_Y = 112
 _HEIGHT = 132
 _TOPIC_COLOURS = ("#2f6db5", "#7a4fb0")
-_CLIP_COLOUR = "#d9822b"
+# Every block label must reach 4.5:1 against its block (WCAG AA): white on this orange is 5.1:1.
+_CLIP_COLOUR = "#a85a12"
+_LIGHT_TEXT, _DARK_TEXT = "#ffffff", "#000000"  # black, not --fg: 4.6:1 at the worst blend
 
 
 def _get(item: Any, name: str, default: Any = None) -> Any:
@@ -100,26 +102,32 @@ def timeline_svg(
         room = width(start, end) - 8
         if room > 40:
             text = _fit(name, room)
+            # A faint (unimportant) topic is light behind its label: dark text there.
+            shade = "" if _white_reads_on(colour, opacity) else " on-light"
             out.append(
-                f'<text class="block-label" x="{x(start) + 4}" y="{y + h / 2 + 4}">'
+                f'<text class="block-label{shade}" x="{x(start) + 4}" y="{y + h / 2 + 4}">'
                 f"{escape(text)}</text>"
             )
     out.append("</g>")
 
     y, h = _LANES["clips"]
     out.append('<g class="clips">')
-    for index, clip in enumerate(clips):
+    # Numbered as they play, left to right (the selection's rank, best first, read 3, 2, 1 on
+    # the axis); the rank is kept in the tooltip.
+    in_time = sorted(clips, key=lambda clip: float(_get(clip, "start")))
+    for number, clip in enumerate(in_time, start=1):
         start, end = float(_get(clip, "start")), float(_get(clip, "end"))
-        rank = int(_get(clip, "rank", 0) or index + 1)
-        name = str(_get(clip, "title", "") or f"Clip {rank}")
-        label = f"Clip {rank}: {name} ({timestamp(start)}–{timestamp(end)})"
+        rank = int(_get(clip, "rank", 0) or 0)
+        name = str(_get(clip, "title", "") or f"Clip {number}")
+        best = f", rank {rank} of {len(clips)}" if rank else ""
+        label = f"Clip {number}: {name} ({timestamp(start)}–{timestamp(end)}{best})"
         out.append(
             f'<rect x="{x(start)}" y="{y}" width="{width(start, end)}" height="{h}" rx="3" '
             f'fill="{_CLIP_COLOUR}"><title>{escape(label)}</title></rect>'
         )
         if width(start, end) > 14:
             out.append(
-                f'<text class="block-label" x="{x(start) + 4}" y="{y + h / 2 + 4}">{rank}</text>'
+                f'<text class="block-label" x="{x(start) + 4}" y="{y + h / 2 + 4}">{number}</text>'
             )
     out.append("</g>")
 
@@ -138,6 +146,32 @@ def timeline_svg(
         tick += step
     out.append("</g></svg>")
     return "".join(out)
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG's contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def blend(colour: str, opacity: float, background: str = "#ffffff") -> str:
+    """``colour`` at ``opacity`` over ``background``, as the eye sees it."""
+    fg = [int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+    bg = [int(background.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(
+        f"{round(f * opacity + b * (1 - opacity)):02x}" for f, b in zip(fg, bg, strict=True)
+    )
+
+
+def _white_reads_on(colour: str, opacity: float) -> bool:
+    seen = blend(colour, opacity)
+    return contrast(_LIGHT_TEXT, seen) >= contrast(_DARK_TEXT, seen)
 
 
 def _tick_step(duration: float) -> float:

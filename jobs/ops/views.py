@@ -1,4 +1,5 @@
-"""Operations endpoints: ``/healthz`` for load balancers and orchestrators, ``/metrics`` for Prometheus.
+"""Operations endpoints: ``/healthz`` for load balancers and orchestrators, ``/metrics`` for Prometheus
+(and ``/favicon.ico``, which every browser asks the site for).
 
 Both are computed when asked, from the database and the broker, so that any web process answers for
 the whole site (no per-process counters to add up across gunicorn workers and hosts).
@@ -18,7 +19,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Min
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -260,3 +262,10 @@ def metrics(request: HttpRequest) -> HttpResponse:
     registry = CollectorRegistry()
     registry.register(JobsCollector())
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says (and so do feed
+    readers and bookmarks); the one icon we have, an SVG in static/, answers it."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

@@ -158,3 +158,23 @@ def test_it_gives_staff_a_working_admin(client, staff, alice, jfk_wav):
     client.post(reverse("admin:jobs_job_changelist"),
                 {"action": "delete_jobs_with_files", "_selected_action": [job.pk]})  # fmt: skip
     assert not Job.objects.filter(pk=job.pk).exists()
+
+
+def test_it_shows_clips_in_the_admin(client, staff, alice):
+    from tests.factories import add_clip
+
+    job = finished_job(alice, "talk.mp4", ["Hello."])
+    clip = add_clip(job, 0, data=b"not really an mp4")
+    clip.title = "Why leaves are green"
+    clip.save()
+    client.force_login(staff)
+
+    on_job = client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()
+    assert "Why leaves are green" in on_job and clip.file.name in on_job
+    listing = client.get(reverse("admin:jobs_clip_changelist")).content.decode()
+    assert (
+        "Why leaves are green" in listing
+        and reverse("admin:jobs_job_change", args=[job.pk]) in listing
+    )
+    assert client.get(reverse("admin:jobs_clip_change", args=[clip.pk])).status_code == 200
+    assert client.get(reverse("admin:jobs_clip_add")).status_code == 403
