@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jobs import selectors, services
@@ -280,4 +281,7 @@ def job_export(request: HttpRequest, job_id: str, fmt: str) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="{selectors.export_filename(job, fmt)}"'
     )
+    # Made from the stored lines on each request: a browser (the player's captions track above
+    # all) must ask again rather than keep the text from before an edit.
+    patch_cache_control(response, private=True, no_cache=True)
     return response
