@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
@@ -14,6 +15,7 @@ from django.utils.text import slugify
 from jobs.highlights.chapters import Chapter, chapters
 from jobs.highlights.timeline import timeline_svg
 from jobs.models import Clip, Job
+from jobs.pipeline import runner
 from transcripts import exports
 from transcripts.models import Segment
 
@@ -32,49 +34,161 @@ def job_for_user(user: AbstractBaseUser, job_id: object) -> Job:
         raise Http404("No such job.") from None
 
 
-# Realtime factor assumed before this machine has finished a job with the backend and model.
+# Until this server has finished a job, guesses; its own measured history replaces them.
+# Seconds of audio transcribed per second of work (about what faster-whisper's base does on 2 cores).
 DEFAULT_REALTIME_FACTOR = 4.0
+# Seconds of work per second of audio for every stage but transcription (fetching, extracting,
+# storing; with highlights also the layout, topics and rendering the clips), keyed by highlights.
+DEFAULT_OTHER_STAGES = {False: 0.03, True: 0.4}
+# How many recent finished jobs a speed is the median of, and how many rows are read for them.
+HISTORY, HISTORY_ROWS = 25, 300
 
 
-def measured_realtime_factor(backend: str = "", model: str = "") -> float:
-    """Median speed (seconds of audio per second) of recent finished jobs on this backend/model."""
-    jobs = Job.objects.filter(status=Job.Status.SUCCEEDED, realtime_factor__gt=0)
-    if backend:
-        jobs = jobs.filter(backend=backend, model_name=model)
-    factors = sorted(jobs.order_by("-finished_at").values_list("realtime_factor", flat=True)[:25])
-    if not factors and backend:
-        return measured_realtime_factor()
-    return factors[len(factors) // 2] if factors else DEFAULT_REALTIME_FACTOR
+@dataclass(frozen=True)
+class Estimate:
+    queue_position: int | None  # 1 for the next job a worker takes; None when not waiting
+    seconds_left: float | None  # until the job is done, the wait in the queue included
 
 
-def queue_position(job: Job) -> int | None:
-    """1 for the next job a worker will take; None when the job is not waiting."""
-    if job.status != Job.Status.QUEUED:
-        return None
-    ahead = Job.objects.filter(status=Job.Status.QUEUED, created_at__lt=job.created_at).count()
-    return ahead + 1
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def _remaining_audio(job: Job) -> float:
-    duration = job.duration or 0.0
-    if job.status == Job.Status.RUNNING:
-        return duration * (1 - job.progress / 100)
-    return duration
+def _plan(job: Job) -> list[tuple[str, int]]:
+    """The stages the runner will take this job through, with their share of the progress bar."""
+    if job.wants_highlights:
+        return runner.PLAN_HIGHLIGHTS
+    return runner.PLAN_TRANSCRIPT_SLIDES if job.has_video else runner.PLAN_TRANSCRIPT
 
 
-def eta_seconds(job: Job, *, workers: int = 1) -> float | None:
-    """A rough estimate of the seconds until the job is done, from this machine's own speed."""
-    if not job.is_active or not job.duration:
-        return None
-    speed = measured_realtime_factor(job.backend, job.model_name)
-    audio = _remaining_audio(job)
-    if job.status == Job.Status.QUEUED:
-        # Jobs ahead in the queue and those running share the workers with this one.
-        ahead = Job.objects.filter(
-            status__in=[Job.Status.QUEUED, Job.Status.RUNNING], created_at__lt=job.created_at
-        ).only("status", "duration", "progress")
-        audio += sum(_remaining_audio(other) for other in ahead) / max(1, workers)
-    return audio / speed
+class Estimator:
+    """Queue positions and times left for any number of jobs, from one read of the history
+    (finished jobs on this server) and one of the queue.
+
+    A job's time is estimated per stage: transcription from the measured speed of its backend
+    and model (the one it runs on, or for a queued job the one it asked for, LECTERN_BACKEND, or
+    the one this server used last), and the other stages from how long the rest of recent jobs
+    of the same kind (with highlights or without) took per second of audio. A queued job also
+    waits for the work ahead of it, shared among the workers.
+    """
+
+    def __init__(self, *, workers: int = 1) -> None:
+        self.workers = max(1, workers)
+        finished = Job.objects.filter(
+            status=Job.Status.SUCCEEDED,
+            realtime_factor__gt=0,
+            duration__gt=0,
+            started_at__isnull=False,
+            finished_at__isnull=False,
+        ).order_by("-finished_at")
+        self.history = list(
+            finished.only(
+                "backend", "model_name", "realtime_factor", "duration", "started_at",
+                "finished_at", "has_video", "highlights",
+            )[:HISTORY_ROWS]
+        )  # fmt: skip
+        active = Job.objects.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
+        self.active = list(
+            active.order_by("created_at").only(
+                "status", "stage", "progress", "duration", "backend", "model_name",
+                "requested_backend", "model", "has_video", "highlights", "created_at",
+            )
+        )  # fmt: skip
+        self._speeds: dict[tuple[str, str], float] = {}
+        self._others: dict[bool, float] = {}
+
+    def backend_of(self, job: Job) -> tuple[str, str]:
+        """The backend and model the job runs on, or will most likely run on."""
+        if job.backend:
+            return job.backend, job.model_name
+        backend = job.requested_backend or settings.LECTERN_BACKEND
+        if not backend and self.history:
+            backend = self.history[0].backend
+        return backend, job.model
+
+    def realtime_factor(self, backend: str, model: str = "") -> float:
+        """Median speed of recent jobs on this backend and model; of the backend's other models,
+        then of any backend, when it has no history of its own."""
+        key = (backend, model)
+        if key not in self._speeds:
+            rows = self.history
+            for matches in (
+                [j for j in rows if backend and j.backend == backend and j.model_name == model],
+                [j for j in rows if backend and j.backend == backend],
+                rows,
+            ):
+                if matches:
+                    self._speeds[key] = _median([j.realtime_factor for j in matches[:HISTORY]])
+                    break
+            else:
+                self._speeds[key] = DEFAULT_REALTIME_FACTOR
+        return self._speeds[key]
+
+    def other_stages(self, highlights: bool) -> float:
+        """Seconds of work per second of audio outside transcription, for jobs of this kind."""
+        if highlights not in self._others:
+            ratios = []
+            for job in self.history:
+                if job.wants_highlights != highlights:
+                    continue
+                wall = (job.finished_at - job.started_at).total_seconds()
+                ratios.append(max(0.0, wall - job.duration / job.realtime_factor) / job.duration)
+                if len(ratios) == HISTORY:
+                    break
+            self._others[highlights] = (
+                _median(ratios) if ratios else DEFAULT_OTHER_STAGES[highlights]
+            )
+        return self._others[highlights]
+
+    def work_left(self, job: Job) -> float | None:
+        """Seconds of work the job itself still needs, stage by stage; None without a duration."""
+        if not job.is_active or not job.duration:
+            return None
+        transcribing = job.duration / self.realtime_factor(*self.backend_of(job))
+        other = job.duration * self.other_stages(job.wants_highlights)
+        plan = _plan(job)
+        spans = runner.spans(plan)
+        low, high = spans[runner.TRANSCRIBE]
+        # The other stages' share that comes before transcription, by the runner's weights.
+        before = other * low / max(1, low + 100 - high)
+        after = other - before
+        order = [name for name, _ in plan]
+        if job.status == Job.Status.QUEUED or job.stage not in order:
+            return before + transcribing + after
+        here = order.index(job.stage)
+        first, last = spans[job.stage]
+        done = min(1.0, max(0.0, (job.progress - first) / max(1, last - first)))
+        if here < order.index(runner.TRANSCRIBE):
+            return before * (1 - job.progress / max(1, low)) + transcribing + after
+        if job.stage == runner.TRANSCRIBE:
+            return transcribing * (1 - done) + after
+        return after * (1 - (job.progress - high) / max(1, 100 - high))
+
+    def estimate(self, job: Job) -> Estimate:
+        if not job.is_active:
+            return Estimate(None, None)
+        own = self.work_left(job)
+        if job.status != Job.Status.QUEUED:
+            return Estimate(None, own)
+        # Running jobs hold workers now; queued ones created earlier are taken first.
+        ahead = [
+            other
+            for other in self.active
+            if other.pk != job.pk
+            and (other.status == Job.Status.RUNNING or other.created_at < job.created_at)
+        ]
+        position = 1 + sum(1 for other in ahead if other.status == Job.Status.QUEUED)
+        if own is None:
+            return Estimate(position, None)
+        wait = sum(self.work_left(other) or 0.0 for other in ahead) / self.workers
+        return Estimate(position, wait + own)
+
+
+def estimate(job: Job, *, workers: int = 1) -> Estimate:
+    """One job's queue position and time left (for many, build one ``Estimator``)."""
+    return Estimator(workers=workers).estimate(job)
 
 
 @dataclass

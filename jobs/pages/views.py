@@ -28,14 +28,25 @@ from transcripts.selectors import search_segments
 HTMX_STOP_POLLING = 286
 
 
-def _dashboard(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:
+def _workers() -> int:
+    return int(settings.Q_CLUSTER["workers"])
+
+
+def _job_list(request: HttpRequest) -> dict[str, object]:
+    """The dashboard's page of jobs, each with its queue position and time left."""
     page = Paginator(selectors.jobs_for_user(request.user), 20).get_page(request.GET.get("page"))
+    estimator = selectors.Estimator(workers=_workers())
+    rows = [(job, estimator.estimate(job)) for job in page.object_list]
+    return {"page": page, "rows": rows, "any_active": any(job.is_active for job, _ in rows)}
+
+
+def _dashboard(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     hits = search_segments(request.user, query) if query else []
     return render(
         request,
         "jobs/dashboard.html",
-        {"form": form, "page": page, "query": query, "hits": hits},
+        {"form": form, "query": query, "hits": hits, **_job_list(request)},
         status=status,
     )
 
@@ -43,6 +54,13 @@ def _dashboard(request: HttpRequest, form: UploadForm, status: int = 200) -> Htt
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
+    if request.htmx and request.htmx.target == "job-list":
+        # The polled job list; once no job on it is queued or running, htmx stops asking.
+        context = _job_list(request)
+        response = render(request, "jobs/dashboard.html#job-list", context)
+        if not context["any_active"]:
+            response.status_code = HTMX_STOP_POLLING
+        return response
     return _dashboard(request, UploadForm())
 
 
@@ -98,8 +116,7 @@ def _detail_context(job: Job) -> dict[str, object]:
         "formats": exports.FORMATS,
         "speakers": sorted({s.speaker for s in segments if s.speaker}),
         "draft": selectors.transcript_draft(job),
-        "queue_position": selectors.queue_position(job),
-        "eta": selectors.eta_seconds(job, workers=int(settings.Q_CLUSTER["workers"])),
+        "estimate": selectors.estimate(job, workers=_workers()),
     }
 
 

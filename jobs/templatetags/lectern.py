@@ -44,6 +44,16 @@ def duration_words(seconds: float | None) -> str:
 
 
 @register.filter
+def time_left(seconds: float | None) -> str:
+    """An estimate of the time left, in words: "about 2 minutes left", "less than a minute left"
+    ("about" only before a number: never "about less than a minute")."""
+    if seconds is None:
+        return ""
+    words = duration_words(seconds)
+    return f"{words} left" if words == "less than a minute" else f"about {words} left"
+
+
+@register.filter
 def speaker_name(label: str, job) -> str:
     """The name the user gave a speaker label, or the label itself."""
     return (getattr(job, "speaker_names", None) or {}).get(label) or label

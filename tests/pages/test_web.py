@@ -1,16 +1,14 @@
-"""The weekly-use features: search, editing with history, queue and ETA, admin.
+"""The weekly-use features: search, editing with history, admin.
 
-Sign-up, password reset and the profile's usage are in tests/accounts/test_account_pages.py.
+Sign-up, password reset and the profile's usage are in tests/accounts/test_account_pages.py;
+the queue position and the time left in tests/pages/test_dashboard.py.
 """
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.urls import reverse
 
-from jobs import selectors
 from jobs.models import Job
 from jobs.tasks import run_job
 from tests.factories import finished_job, job_from_file
@@ -117,22 +115,6 @@ def test_it_hides_segment_pages_from_other_users(client, alice, bob):
     )
     segment.refresh_from_db()
     assert segment.text == "Private words."
-
-
-def test_it_shows_the_queue_position_and_an_eta(client, alice, bob, jfk_wav):
-    # A measured speed on this machine: 10x realtime.
-    Job.objects.create(owner=bob, status=Job.Status.SUCCEEDED, duration=100,
-                       realtime_factor=10.0, backend="faster-whisper", model_name="base")  # fmt: skip
-    first = Job.objects.create(owner=bob, status=Job.Status.QUEUED, duration=600)
-    mine = Job.objects.create(owner=alice, status=Job.Status.QUEUED, duration=300)
-
-    assert selectors.queue_position(first) == 1 and selectors.queue_position(mine) == 2
-    assert selectors.eta_seconds(mine) == pytest.approx((600 + 300) / 10.0)
-
-    client.force_login(alice)
-    page = client.get(mine.get_absolute_url()).content.decode()
-    assert re.search(r"Position in the queue: <strong>2</strong>", page)
-    assert "about 2 minutes left" in page
 
 
 def test_it_gives_staff_a_working_admin(client, staff, alice, jfk_wav):
