@@ -6,10 +6,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jobs.accounts.throttle import client_address
@@ -85,11 +88,44 @@ def signup(request: HttpRequest) -> HttpResponse:
     )
 
 
+class EmailForm(forms.Form):
+    """A new address for job notifications (and password resets), confirmed by the password, so
+    that someone at an unattended browser cannot redirect the account's resets to themselves."""
+
+    email = forms.EmailField(label="Email for notifications", max_length=254)
+    password = forms.CharField(label="Your password", widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, user: AbstractBaseUser, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["email"].initial = getattr(user, "email", "")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        others = get_user_model().objects.filter(email__iexact=email).exclude(pk=self.user.pk)
+        if others.exists():
+            raise forms.ValidationError("This address cannot be used; choose another.")
+        return email
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password
+
+
+# The session key that carries a new API key from its POST to the one page that shows it.
+NEW_API_KEY = "lectern_new_api_key"
+
+
 def _profile(request: HttpRequest, status: int = 200, **extra: object) -> HttpResponse:
     context = {
         "usage": usage_this_month(request.user.pk),
+        # The OpenAI line only where OpenAI can be used, or was this month.
+        "openai_configured": bool(settings.OPENAI_API_KEY),
         "api_keys": keys.api_keys_for_user(request.user),
         "webhook": Webhook.objects.filter(user=request.user).first(),
+        "email_form": EmailForm(request.user),
         **extra,
     }
     return render(request, "registration/profile.html", context, status=status)
@@ -98,16 +134,36 @@ def _profile(request: HttpRequest, status: int = 200, **extra: object) -> HttpRe
 @login_required
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
-    return _profile(request)
+    new = request.session.pop(NEW_API_KEY, None)
+    if not new:
+        return _profile(request)
+    response = _profile(request, new_key=new["token"], new_key_id=new["id"])
+    # The key is in this page only: no cache (the browser's or a proxy's) may keep a copy.
+    patch_cache_control(response, no_store=True, private=True)
+    return response
 
 
 @login_required
 @require_POST
 def api_key_create(request: HttpRequest) -> HttpResponse:
     created = keys.api_key_create(user=request.user, name=request.POST.get("name", ""))
-    # Rendered, not redirected: the key is never stored anywhere in the clear, not even in the
-    # session, so this response is the only time it is shown.
-    return _profile(request, new_key=created.token, new_key_id=created.key.pk)
+    # Redirect after POST, so that reloading the page cannot make a second key. The key waits in
+    # this browser's session (stored on the server, not in the cookie) only until the profile
+    # shows it, once, and is taken out of it then.
+    request.session[NEW_API_KEY] = {"token": created.token, "id": created.key.pk}
+    return redirect(f"{reverse('accounts:profile')}#api-keys")
+
+
+@login_required
+@require_POST
+def email_update(request: HttpRequest) -> HttpResponse:
+    form = EmailForm(request.user, request.POST)
+    if not form.is_valid():
+        return _profile(request, status=400, email_form=form)
+    request.user.email = form.cleaned_data["email"]
+    request.user.save(update_fields=["email"])
+    messages.success(request, f"Job notifications now go to {request.user.email}.")
+    return redirect("accounts:profile")
 
 
 @login_required

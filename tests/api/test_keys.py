@@ -59,7 +59,12 @@ def test_a_key_sees_only_its_users_jobs(client, alice, bob, bob_key):
 def test_the_profile_creates_shows_once_and_revokes_keys(client, alice, bob):
     client.force_login(alice)
     created = client.post(reverse("accounts:api-key-create"), {"name": "laptop"})
-    page = created.content.decode()
+    # Redirect after POST: reloading the page that shows the key makes no second key.
+    assert created.status_code == 302 and created["Location"].endswith("/profile/#api-keys")
+    shown = client.get(created["Location"])
+    assert "no-store" in shown["Cache-Control"]
+    page = shown.content.decode()
+    assert client.get(created["Location"]).status_code == 200  # the reload
     key = ApiKey.objects.get(user=alice)
     token = page.split('id="new-api-key">', 1)[1].split("<", 1)[0]
     assert token.startswith(key.prefix) and keys.hash_token(token) == key.hashed_key
