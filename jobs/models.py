@@ -91,6 +91,9 @@ class Job(models.Model):
     error_detail = models.TextField(blank=True, help_text="Technical detail, for staff only.")
     note = models.TextField(blank=True, help_text="Shown to the user, e.g. no speech found.")
     attempts = models.PositiveSmallIntegerField(default=0)
+    # False when the job failed on its own file (not media, no audio, over a limit): the same
+    # bytes would fail the same way, so no Retry is offered.
+    retryable = models.BooleanField(default=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -167,6 +170,8 @@ class Job(models.Model):
 
     @property
     def can_retry(self) -> bool:
+        if self.status == self.Status.FAILED and not self.retryable:
+            return False
         return self.status in (self.Status.FAILED, self.Status.CANCELLED) and bool(
             self.media or self.source_url
         )

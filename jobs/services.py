@@ -190,18 +190,21 @@ def job_cancel(*, job: Job) -> bool:
 @transaction.atomic
 def job_retry(*, job: Job) -> bool:
     """Queue a failed or cancelled job again, from the start."""
-    retried = Job.objects.filter(
-        pk=job.pk, status__in=[Job.Status.FAILED, Job.Status.CANCELLED]
-    ).update(
-        status=Job.Status.QUEUED,
-        stage=Job.Stage.QUEUED,
-        progress=0,
-        error="",
-        error_detail="",
-        note="",
-        attempts=0,
-        started_at=None,
-        finished_at=None,
+    retried = (
+        Job.objects.filter(pk=job.pk, status__in=[Job.Status.FAILED, Job.Status.CANCELLED])
+        # A job that failed on its own file would fail the same way again.
+        .exclude(status=Job.Status.FAILED, retryable=False)
+        .update(
+            status=Job.Status.QUEUED,
+            stage=Job.Stage.QUEUED,
+            progress=0,
+            error="",
+            error_detail="",
+            note="",
+            attempts=0,
+            started_at=None,
+            finished_at=None,
+        )
     )
     if retried:
         Transcript.objects.filter(job=job).delete()

@@ -153,6 +153,8 @@ def job_retry(request: HttpRequest, job_id: str) -> HttpResponse:
     job = selectors.job_for_user(request.user, job_id)
     if services.job_retry(job=job):
         messages.success(request, "The job is queued again.")
+    elif job.status == Job.Status.FAILED and not job.retryable:
+        messages.warning(request, "This job failed on its file: upload another file instead.")
     else:
         messages.warning(request, "Only a failed or cancelled job can be retried.")
     return redirect(job)

@@ -178,7 +178,9 @@ def run(job_id: str, *, notify: Callable[[Job], None] | None = None) -> Job | No
         except (MediaError, BackendError) as exc:
             if stop_requested():  # the failure is the interrupted stop, not the job's own
                 raise WorkerStopping() from exc
-            _finish_failed(job, str(exc), traceback.format_exc())
+            _finish_failed(
+                job, str(exc), traceback.format_exc(), retryable=not _fails_on_its_file(job, exc)
+            )
         except Exception as exc:
             if stop_requested():
                 raise WorkerStopping() from exc
@@ -241,13 +243,25 @@ def _run_stages(job: Job, progress: Progress) -> None:
         raise JobCancelled()
 
 
-def _finish_failed(job: Job, message: str, detail: str) -> None:
+def _fails_on_its_file(job: Job, exc: Exception) -> bool:
+    """Whether the failure is the uploaded file's own: a MediaError while it was being checked
+    (not media, no audio track, over a limit). Its bytes never change, so a retry cannot help; a
+    link may serve something else next time, and later stages may fail for passing reasons."""
+    return (
+        isinstance(exc, MediaError)
+        and job.stage == Job.Stage.FETCH
+        and job.source_kind == Job.Source.UPLOAD
+    )
+
+
+def _finish_failed(job: Job, message: str, detail: str, *, retryable: bool = True) -> None:
     logger.warning("job %s failed: %s", job.pk, message)
     _ours(job).update(
         status=Job.Status.FAILED,
         error=message,
         error_detail=detail[-20000:],
         finished_at=timezone.now(),
+        retryable=retryable,
     )
 
 
