@@ -1,4 +1,5 @@
-"""Reads over transcripts: full-text search (FTS5 on SQLite, PostgreSQL's own search)."""
+"""Reads over transcripts: full-text search (FTS5 on SQLite, PostgreSQL's own search), and what
+each edit of a line changed."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from transcripts.models import Segment, Transcript
+from transcripts.models import Segment, SegmentRevision, Transcript
 from transcripts.record import TranscriptRecord
+from transcripts.textdiff import Change, word_diff
 
 _OPEN, _CLOSE = "\x02", "\x03"  # snippet markers no transcript contains
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -124,3 +126,23 @@ def transcript_record(transcript: Transcript) -> TranscriptRecord:
             for s in transcript.segments.order_by("index")
         ],
     )
+
+
+@dataclass(frozen=True)
+class Edit:
+    revision: SegmentRevision  # the text as it was before this edit, and who replaced it when
+    changes: list[Change]  # from that text to the one that replaced it, word by word
+
+
+def segment_edits(segment: Segment) -> list[Edit]:
+    """The segment's edits, newest first, each with what it changed.
+
+    A revision keeps the text an edit replaced; the text that replaced it is the next newer
+    revision's, or, for the newest, the segment's own.
+    """
+    revisions = list(segment.revisions.select_related("edited_by"))
+    newer = [segment.text] + [revision.text for revision in revisions[:-1]]
+    return [
+        Edit(revision, word_diff(revision.text, replaced_by))
+        for revision, replaced_by in zip(revisions, newer, strict=True)
+    ]

@@ -14,6 +14,7 @@ from jobs.selectors import job_for_user
 from jobs.services import clips_refresh_captions
 from transcripts import services
 from transcripts.models import Segment
+from transcripts.selectors import segment_edits
 
 
 def _segment_for_user(request: HttpRequest, job_id: object, index: int) -> tuple[Job, Segment]:
@@ -76,11 +77,10 @@ def segment_edit(request: HttpRequest, job_id: str, index: int) -> HttpResponse:
 @require_GET
 def segment_history(request: HttpRequest, job_id: str, index: int) -> HttpResponse:
     job, segment = _segment_for_user(request, job_id, index)
-    revisions = segment.revisions.select_related("edited_by")
     return render(
         request,
         "transcripts/segment_history.html",
-        {"job": job, "segment": segment, "revisions": revisions},
+        {"job": job, "segment": segment, "edits": segment_edits(segment)},
     )
 
 

@@ -83,6 +83,9 @@ def test_it_keeps_the_history_and_restores_it(client, alice):
 
     history = client.get(reverse("transcripts:segment-history", args=[job.pk, 0])).content.decode()
     assert "Original words." in history
+    # What the edit changed, word by word.
+    assert '<del><span class="visually-hidden">removed: </span>Original</del>' in history
+    assert '<ins><span class="visually-hidden">added: </span>Changed</ins> words.' in history
     revision = segment.revisions.get()
     response = client.post(reverse("transcripts:segment-restore", args=[job.pk, 0, revision.pk]))
     assert response.status_code == 302 and response["Location"].endswith("#segment-0")
