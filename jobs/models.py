@@ -128,6 +128,9 @@ class Job(models.Model):
     speaker_names = models.JSONField(default=dict, blank=True)
     # Jobs submitted together (several files or links at once) share a batch id.
     batch = models.UUIDField(null=True, blank=True, db_index=True)
+    # When the owner's email about this job (or its batch) was sent; set before sending, by one
+    # conditional update, so that two workers ending a batch together send one email.
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     # What ran.
     backend = models.CharField(max_length=32, blank=True)

@@ -184,6 +184,10 @@ def job_cancel(*, job: Job) -> bool:
         pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
     ).update(status=Job.Status.CANCELLED, finished_at=timezone.now())
     job.refresh_from_db()
+    if cancelled and job.batch:
+        # Its batch's one email waits for the last job to end, which this may have been.
+        job_id = str(job.pk)
+        transaction.on_commit(lambda: async_task("jobs.tasks.announce_batch", job_id))
     return bool(cancelled)
 
 
@@ -204,6 +208,7 @@ def job_retry(*, job: Job) -> bool:
             attempts=0,
             started_at=None,
             finished_at=None,
+            notified_at=None,  # its new ending gets its own email
         )
     )
     if retried:

@@ -43,6 +43,14 @@ def announce_job(job_id: str) -> None:
         webhooks.job_finished(job)
 
 
+def announce_batch(job_id: str) -> None:
+    """The batch's email, when a cancelled job was the last of its batch to end."""
+
+    job = Job.objects.select_related("owner").filter(pk=job_id).first()
+    if job is not None and job.is_finished:
+        notify_job_finished(job)
+
+
 def deliver_webhook(job_id: str, event: str, attempt: int = 1) -> int | None:
     """One delivery attempt of a job's webhook; failures schedule the next attempt."""
     return webhooks.deliver(job_id, event, attempt)
