@@ -202,7 +202,8 @@ class Highlights:
 def highlights_of(job: Job) -> Highlights:
     """The job's clips, chapters and timeline picture (empty when it has no highlights)."""
     analysis = job.analysis or {}
-    clips = list(job.clips.all())
+    # In the order they play, as the timeline numbers them; ``index`` stays their rank.
+    clips = sorted(job.clips.all(), key=lambda clip: clip.start)
     topics = analysis.get("topics") or []
     duration = job.duration or 0.0
     found = chapters(topics, duration=duration) if topics else None

@@ -98,3 +98,6 @@ def test_it_numbers_clips_on_the_timeline_in_time_order(client, alice) -> None:
     timeline = page[page.index('class="timeline"') :]
     timeline = timeline[: timeline.index("</svg>")]
     assert re.findall(r'class="block-label"[^>]*>(\d)</text>', timeline) == ["1", "2", "3"]
+    # The gallery lists them in the same order, with the same numbers.
+    gallery = re.findall(r'<span class="clip-number">(\d)\.</span> Clip (\d)', page)
+    assert gallery == [("1", "2"), ("2", "1"), ("3", "0")]
