@@ -69,9 +69,9 @@ class Estimator:
 
     A job's time is estimated per stage: transcription from the measured speed of its backend
     and model (the one it runs on, or for a queued job the one it asked for, LECTERN_BACKEND, or
-    the one this server used last), and the other stages from how long the rest of recent jobs
-    of the same kind (with highlights or without) took per second of audio. A queued job also
-    waits for the work ahead of it, shared among the workers.
+    the one this server used last), and the other stages from how long the rest of the work took
+    on recent jobs of the same kind (with highlights or without), per second of audio. A queued
+    job also waits for the work ahead of it, shared among the workers.
     """
 
     def __init__(self, *, workers: int = 1) -> None:
@@ -164,7 +164,7 @@ class Estimator:
             return before * (1 - job.progress / max(1, low)) + transcribing + after
         if job.stage == runner.TRANSCRIBE:
             return transcribing * (1 - done) + after
-        return after * (1 - (job.progress - high) / max(1, 100 - high))
+        return after * max(0.0, 1 - (job.progress - high) / max(1, 100 - high))
 
     def estimate(self, job: Job) -> Estimate:
         if not job.is_active:
