@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 export UV_LINK_MODE ?= copy
 
-.PHONY: run test test-fast lint format bench install system-deps clean help
+.PHONY: run test test-fast lint format bench install install-app system-deps clean help
 
 help:
 	@echo "make run    start Lectern (web + worker) at http://127.0.0.1:8000 on the embedded default"
@@ -18,14 +18,23 @@ $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv
 
-install: $(UV)
-	$(UV) sync --frozen
+# EXTRAS: optional extras, for example EXTRAS="--extra mlx" on Apple Silicon.
+EXTRAS ?=
 
-run: install
-	$(UV) run --frozen python manage.py migrate --noinput
-	$(UV) run --frozen python manage.py collectstatic --noinput -v 0
-	@$(UV) run --frozen python manage.py create_demo_user
-	$(UV) run --frozen python manage.py serve
+# Everything, test tools included (make test, make bench, make lint).
+install: $(UV)
+	$(UV) sync --frozen $(EXTRAS)
+
+# What the app needs and nothing more: the test tools (pytest, Playwright, ruff...) stay out of the
+# app's environment. --inexact keeps them where `make test` installed them before.
+install-app: $(UV)
+	$(UV) sync --frozen --no-dev --inexact $(EXTRAS)
+
+run: install-app
+	.venv/bin/python manage.py migrate --noinput
+	.venv/bin/python manage.py collectstatic --noinput -v 0
+	@.venv/bin/python manage.py create_demo_user
+	.venv/bin/python manage.py serve
 
 system-deps:
 	@bash scripts/install-system-deps.sh

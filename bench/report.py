@@ -45,8 +45,16 @@ def transcription(data: dict[str, Any]) -> list[str]:
         f"| **job ÷ raw** (goal ≤ 1.10×) | **{fmt_ratio(r)}**, {_ok(r['median'], 1.10)} |",
         f"| raw, × realtime | {data['raw_realtime']:.1f}× |",
         f"| job, × realtime | {data['job_realtime']:.1f}× |",
-        "",
     ]
+    if data.get("first_line_seconds"):
+        share = data["first_line_share"]
+        lines += [
+            "| first line on the page: from the stage turning to *transcribe* to the first stored "
+            f"line | {_s(data['first_line_seconds'])} |",
+            f"| … as a share of the whole job | {share['median']:.1%} "
+            f"({share['min']:.1%}–{share['max']:.1%}) |",
+        ]
+    lines.append("")
     return lines
 
 

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_q",
+    # django-ninja: its API docs pages (Swagger UI, ReDoc) from its own static files, not a CDN.
+    "ninja",
     "transcripts",
     "jobs",
 ]
@@ -179,8 +181,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Anyone may create an account unless this is off; staff can always add users in admin.
-SIGNUP_ENABLED = env.boolean("LECTERN_SIGNUP", True)
+# Off unless LECTERN_SIGNUP=1: a self-hosted server reachable from the internet would otherwise
+# give its CPU (and its OpenAI quota) to anyone who finds it. Staff add users in admin.
+SIGNUP_ENABLED = env.boolean("LECTERN_SIGNUP", False)
 # Failed passwords are counted per account and per address in the shared cache (jobs.accounts.throttle).
 AUTHENTICATION_BACKENDS = ["jobs.accounts.throttle.ThrottledModelBackend"]
 LECTERN_LOGIN_FAILURES_PER_ACCOUNT = env.integer("LECTERN_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)

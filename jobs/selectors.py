@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from jobs.highlights.chapters import Chapter, chapters
 from jobs.highlights.timeline import timeline_svg
 from jobs.models import Clip, Job
-from jobs.pipeline import runner
+from jobs.pipeline import plans
 from transcripts import exports
 from transcripts.models import Segment
 
@@ -59,8 +59,8 @@ def _median(values: list[float]) -> float:
 def _plan(job: Job) -> list[tuple[str, int]]:
     """The stages the runner will take this job through, with their share of the progress bar."""
     if job.wants_highlights:
-        return runner.PLAN_HIGHLIGHTS
-    return runner.PLAN_TRANSCRIPT_SLIDES if job.has_video else runner.PLAN_TRANSCRIPT
+        return plans.PLAN_HIGHLIGHTS
+    return plans.PLAN_TRANSCRIPT_SLIDES if job.has_video else plans.PLAN_TRANSCRIPT
 
 
 class Estimator:
@@ -149,8 +149,8 @@ class Estimator:
         transcribing = job.duration / self.realtime_factor(*self.backend_of(job))
         other = job.duration * self.other_stages(job.wants_highlights)
         plan = _plan(job)
-        spans = runner.spans(plan)
-        low, high = spans[runner.TRANSCRIBE]
+        spans = plans.spans(plan)
+        low, high = spans[plans.TRANSCRIBE]
         # The other stages' share that comes before transcription, by the runner's weights.
         before = other * low / max(1, low + 100 - high)
         after = other - before
@@ -160,9 +160,9 @@ class Estimator:
         here = order.index(job.stage)
         first, last = spans[job.stage]
         done = min(1.0, max(0.0, (job.progress - first) / max(1, last - first)))
-        if here < order.index(runner.TRANSCRIBE):
+        if here < order.index(plans.TRANSCRIBE):
             return before * (1 - job.progress / max(1, low)) + transcribing + after
-        if job.stage == runner.TRANSCRIBE:
+        if job.stage == plans.TRANSCRIBE:
             return transcribing * (1 - done) + after
         return after * max(0.0, 1 - (job.progress - high) / max(1, 100 - high))
 

@@ -15,16 +15,16 @@ interruption mid-sentence still starts a new line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+from transcripts.lines import SENTENCE_END
 
 if TYPE_CHECKING:
     from transcripts.diarization import Diarization
 
 SNAP_WORDS = 2
 SNAP_SECONDS = 0.6
-_SENTENCE_END = re.compile(r"[.!?…。！？]['\"’”)\]»]*$")
 
 
 def _get(item: Any, name: str, default: Any = None) -> Any:
@@ -101,7 +101,7 @@ def _realign(
     """
 
     def natural(b: int) -> bool:
-        return b in segment_starts or bool(_SENTENCE_END.search(texts[b - 1]))
+        return b in segment_starts or bool(SENTENCE_END.search(texts[b - 1]))
 
     changes = [b for b in range(1, len(labels)) if labels[b] != labels[b - 1]]
     for n, b in enumerate(changes):

@@ -22,11 +22,12 @@ starts speaking opens with their label, counted in its length like any word.
 from __future__ import annotations
 
 import math
-import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
+
+from transcripts.lines import CLAUSE_END, SENTENCE_END
 
 MAX_LINE = 42
 MAX_LINES = 2
@@ -39,8 +40,6 @@ LAG = 0.4
 
 # A pause this long inside a cue would leave text on screen over silence.
 _LONG_PAUSE = 1.0
-_SENTENCE_END = re.compile(r"[.!?…。！？]['\"’”)\]»]*$")
-_CLAUSE_END = re.compile(r"[,;:–—、，；：]['\"’”)\]»]*$")
 
 
 @dataclass
@@ -226,9 +225,9 @@ def _length(tokens: Sequence[_Token], i: int, j: int) -> int:
 def _break_penalty(tokens: Sequence[_Token], k: int) -> float:
     """How bad a cue end after token ``k`` is: 0 after a full stop, 2 in mid-phrase."""
     text = tokens[k].text
-    if _SENTENCE_END.search(text):
+    if SENTENCE_END.search(text):
         penalty = 0.0
-    elif _CLAUSE_END.search(text):
+    elif CLAUSE_END.search(text):
         penalty = 0.6
     else:
         penalty = 2.0
@@ -316,7 +315,7 @@ def _best_spans(
     for k, token in enumerate(tokens):
         offsets[k + 1] = offsets[k] + len(token.text) + (1 if token.space and k else 0)
     breaks = [_break_penalty(tokens, k) if k + 1 < n else 0.0 for k in range(n)]
-    sentence = [bool(_SENTENCE_END.search(token.text)) for token in tokens]
+    sentence = [bool(SENTENCE_END.search(token.text)) for token in tokens]
 
     def span_chars(i: int, j: int) -> int:
         leading = 1 if tokens[i].space and i else 0
@@ -434,9 +433,9 @@ def _lines(tokens: Sequence[_Token], i: int, j: int, max_line: int) -> list[str]
             continue
         score = abs(first - second)
         # Syntax first, balance second: a sentence end or a comma is where a reader pauses.
-        if _SENTENCE_END.search(tokens[split - 1].text):
+        if SENTENCE_END.search(tokens[split - 1].text):
             score -= 25
-        elif _CLAUSE_END.search(tokens[split - 1].text):
+        elif CLAUSE_END.search(tokens[split - 1].text):
             score -= 8
         if best is None or score < best[0]:
             best = (score, split)

@@ -21,7 +21,7 @@ import hashlib
 import logging
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,6 +29,18 @@ from jobs.highlights.layout import LayoutResult, detect_layout
 from jobs.highlights.run import HighlightOptions, HighlightsOutcome, make_highlights
 from jobs.highlights.vocabulary import Term, distinctive_terms, glossary_prompt
 from jobs.intake.urlsafety import Allowlist
+from jobs.pipeline.plans import (
+    EXTRACT,
+    FETCH,
+    LAYOUT,
+    PLAN_HIGHLIGHTS,
+    PLAN_TRANSCRIPT,
+    PLAN_TRANSCRIPT_SLIDES,
+    STORE,
+    TRANSCRIBE,
+    Plan,
+    spans,
+)
 from jobs.pipeline.stages.diarize import label_speakers
 from jobs.pipeline.stages.extract import Extracted, extract
 from jobs.pipeline.stages.fetch import Fetched, Limits, fetch
@@ -37,41 +49,11 @@ from jobs.pipeline.stages.slides import SlidesRead, read_slides
 from jobs.pipeline.stages.transcribe import Transcribed, transcribe
 from transcripts.backends.base import SegmentResult, TranscribeOptions
 from transcripts.diarization.encoder import EncoderUnavailable
+from transcripts.lines import in_lines
 from transcripts.media import MediaError
 from transcripts.record import TranscriptRecord
 
 logger = logging.getLogger(__name__)
-
-# Stage names, as the job's ``stage`` field stores them (jobs.models.Job.Stage).
-FETCH, EXTRACT, LAYOUT, TRANSCRIBE, STORE = "fetch", "extract", "layout", "transcribe", "store"
-SILENCES, ANALYSE, SELECT, RENDER = "silences", "analyse", "select", "render"
-
-Plan = list[tuple[str, int]]
-# The stages a run goes through and their share of the progress bar, by what they cost on a CPU.
-PLAN_TRANSCRIPT: Plan = [(FETCH, 3), (EXTRACT, 5), (TRANSCRIBE, 88), (STORE, 4)]
-# A transcript-only video still reads its slides first, for the transcription's glossary.
-PLAN_TRANSCRIPT_SLIDES: Plan = [(FETCH, 3), (EXTRACT, 5), (LAYOUT, 6), (TRANSCRIBE, 82), (STORE, 4)]
-PLAN_HIGHLIGHTS: Plan = [
-    (FETCH, 2),
-    (EXTRACT, 3),
-    (LAYOUT, 4),
-    (TRANSCRIBE, 60),
-    (STORE, 2),
-    (SILENCES, 1),
-    (ANALYSE, 4),
-    (SELECT, 1),
-    (RENDER, 23),
-]
-
-
-def spans(plan: Plan) -> dict[str, tuple[int, int]]:
-    """Each stage's (first, last) percentage of the progress bar."""
-    total = sum(weight for _, weight in plan)
-    result, done = {}, 0
-    for stage, weight in plan:
-        result[stage] = (round(100 * done / total), round(100 * (done + weight) / total))
-        done += weight
-    return result
 
 
 @dataclass(frozen=True)
@@ -394,8 +376,11 @@ def _transcript(
         "transcribed: %s segments, %.1fx realtime with %s",
         len(result.segments), transcribed.realtime_factor or 0, result.backend,
     )  # fmt: skip
+    record = TranscriptRecord.from_result(result, transcribed.check, prompt_sha256=digest)
+    # One line a sentence (Whisper's segments run up to 30 s): quicker to seek in and to correct.
+    record = replace(record, segments=in_lines(record.segments))
     return _Made(
-        TranscriptRecord.from_result(result, transcribed.check, prompt_sha256=digest),
+        record,
         result.backend,
         result.model,
         transcribed,

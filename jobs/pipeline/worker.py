@@ -26,7 +26,8 @@ from jobs.models import Job
 from jobs.pipeline import runner
 from jobs.pipeline.children import descendants, kill_descendants
 from jobs.pipeline.config import run_settings
-from jobs.pipeline.runner import PLAN_TRANSCRIPT, Plan, Request, spans
+from jobs.pipeline.plans import PLAN_TRANSCRIPT, Plan, spans
+from jobs.pipeline.runner import Request
 from jobs.pipeline.shutdown import WorkerStopping, requeue_on_sigterm, stop_requested
 from jobs.pipeline.store import JobStore
 from transcripts.backends.base import BackendError

@@ -84,10 +84,76 @@
     });
   }
 
+  // Playback speed, next to the player: a transcript is corrected faster at 0.75x and read
+  // faster at 1.5x. Made here because it only works with JavaScript anyway.
+  function setUpSpeed(root) {
+    var player = root.getElementById ? root.getElementById("player") : document.getElementById("player");
+    if (!player || player.dataset.speedReady) return;
+    player.dataset.speedReady = "1";
+    var label = document.createElement("label");
+    label.className = "playback-speed";
+    label.textContent = "Speed ";
+    var select = document.createElement("select");
+    [0.5, 0.75, 1, 1.25, 1.5, 2].forEach(function (rate) {
+      var option = document.createElement("option");
+      option.value = String(rate);
+      option.textContent = rate + "×";
+      if (rate === 1) option.selected = true;
+      select.appendChild(option);
+    });
+    select.addEventListener("change", function () { player.playbackRate = parseFloat(select.value); });
+    label.appendChild(select);
+    player.insertAdjacentElement("afterend", label);
+  }
+
+  // Keyboard shortcuts, as transcript editors have them. With Alt they work while typing in an
+  // edit box too; without, only when no text field has the focus.
+  //   k or Alt+K: play/pause · j or Alt+J: back 5 s · l or Alt+L: forward 5 s
+  //   n or Alt+N: next line · p or Alt+P: previous line (the player follows)
+  function typing(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+
+  function lines() {
+    return Array.prototype.slice.call(document.querySelectorAll("ol.transcript .segment"));
+  }
+
+  function goToLine(player, step) {
+    var all = lines();
+    if (!all.length) return;
+    var t = player.currentTime, index = -1;
+    for (var i = 0; i < all.length; i++) {
+      if (parseFloat(all[i].dataset.start) <= t + 0.05) index = i;
+    }
+    var next = all[Math.max(0, Math.min(all.length - 1, index + step))];
+    player.currentTime = parseFloat(next.dataset.start);
+    next.scrollIntoView({ block: "center", behavior: "smooth" });
+    var link = next.querySelector(".timestamp");
+    if (link) link.focus({ preventScroll: true });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var player = document.getElementById("player");
+    if (!player || event.ctrlKey || event.metaKey) return;
+    if (!event.altKey && (event.shiftKey || typing(event.target))) return;
+    var key = (event.code || "").replace(/^Key/, "").toLowerCase();
+    var actions = {
+      k: function () { if (player.paused) player.play().catch(function () {}); else player.pause(); },
+      j: function () { player.currentTime = Math.max(0, player.currentTime - 5); },
+      l: function () { player.currentTime = player.currentTime + 5; },
+      n: function () { goToLine(player, 1); },
+      p: function () { goToLine(player, -1); },
+    };
+    if (!actions[key]) return;
+    event.preventDefault();
+    actions[key]();
+  });
+
   function setUp(root) {
     setUpChapters(root);
     setUpDropzones(root);
     setUpTranscript(root);
+    setUpSpeed(document);
   }
 
   document.addEventListener("DOMContentLoaded", function () { setUp(document); });

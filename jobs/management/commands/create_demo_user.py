@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Create a 'demo' account (staff) when no user exists yet, and print its password once."
+    help = "Create a 'demo' superuser when no user exists yet, and print its password once."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="demo")
@@ -26,6 +26,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\n{banner}\n  Lectern demo account (shown only this once)\n"
             f"  username: {options['username']}\n  password: {password}\n"
-            f"  Change it later with: python manage.py changepassword {options['username']}\n"
+            f"  It is a superuser: it may also open the admin at /admin/.\n"
+            f"  Change it with: .venv/bin/python manage.py changepassword {options['username']}\n"
             f"{banner}\n"
         )
