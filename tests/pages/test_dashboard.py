@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from jobs import selectors
 from jobs.models import Job
+from jobs.pipeline import plans
 from jobs.templatetags.lectern import time_left
 from tests.factories import finished_job
 
@@ -73,7 +74,7 @@ def test_it_estimates_the_stages_after_transcription_from_their_own_history(bob)
         owner=bob, status=Job.Status.RUNNING, stage=Job.Stage.RENDER, duration=600,
         has_video=True, backend="faster-whisper", model_name="base",
     )  # fmt: skip
-    low, high = selectors.runner.spans(selectors.runner.PLAN_HIGHLIGHTS)["render"]
+    low, high = plans.spans(plans.PLAN_HIGHLIGHTS)["render"]
     rendering.progress = low
     at_start = estimator.work_left(rendering)
     rendering.progress = high
@@ -85,7 +86,7 @@ def test_it_estimates_the_stages_after_transcription_from_their_own_history(bob)
         owner=bob, status=Job.Status.RUNNING, stage=Job.Stage.TRANSCRIBE, duration=600,
         backend="faster-whisper", model_name="base",
     )  # fmt: skip
-    low, high = selectors.runner.spans(selectors.runner.PLAN_TRANSCRIPT)["transcribe"]
+    low, high = plans.spans(plans.PLAN_TRANSCRIPT)["transcribe"]
     transcribing.progress = (low + high) // 2
     left = estimator.work_left(transcribing)
     # About half of the 60 s of transcription, and the 4% of the rest that comes after it.
