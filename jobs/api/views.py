@@ -335,7 +335,7 @@ def get_job(request: HttpRequest, job_id: uuid.UUID) -> dict[str, Any]:
 _TEXT = {"schema": {"type": "string"}}
 _TRANSCRIPT_RESPONSES = {
     "responses": {
-        "200": {
+        200: {  # int, as ninja keys its own responses: "200" would be a second key
             "description": "The transcript in the format asked for.",
             "content": {
                 "text/plain": _TEXT,
@@ -382,7 +382,7 @@ def _clip_file(request: HttpRequest, job_id: uuid.UUID, index: int, kind: str) -
 def _binary(content_type: str) -> dict[str, Any]:
     return {
         "responses": {
-            "200": {
+            200: {
                 "description": "The file.",
                 "content": {content_type: {"schema": {"type": "string", "format": "binary"}}},
             }

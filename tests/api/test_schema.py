@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,3 +30,15 @@ def test_the_api_conforms_to_its_schema():
     output = completed.stdout[:6000] + completed.stderr[-2000:]
     assert completed.returncode == 0, output
     assert " passed" in completed.stdout and " failed" not in completed.stdout, output
+
+
+@pytest.mark.parametrize("path", ["/api/v1/openapi.json", "/v1/openapi.json"])
+def test_it_writes_no_key_twice_in_the_openapi_documents(client, path):
+    """Python's JSON reader keeps the last of two equal keys; Swagger UI refuses the document."""
+
+    def unique(pairs):
+        keys = [key for key, _ in pairs]
+        assert len(keys) == len(set(keys)), keys
+        return dict(pairs)
+
+    json.loads(client.get(path).content, object_pairs_hook=unique)
