@@ -6,6 +6,7 @@ import hashlib
 import logging
 import shutil
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,6 +17,7 @@ from django_q.tasks import async_task
 
 from jobs.models import Job
 from jobs.pipeline.cache import cached_source, copy_pictures
+from transcripts.media import MediaError, probe
 from transcripts.models import Segment, Transcript
 from transcripts.selectors import transcript_record
 from transcripts.services import transcript_replace
@@ -120,8 +122,23 @@ def job_create(
         job.save(update_fields=["media", "media_size"])
         if not _finish_from_cache(job):
             job_enqueue(job)
+    _note_length(job)
     logger.info("job %s created by user %s", job.pk, owner.pk)
     return job
+
+
+def _note_length(job: Job) -> None:
+    """The upload's length (and whether it is a video) at once, so that a queued job has a time
+    left before a worker takes it. Only a hint: the worker checks the file again and fails it
+    there when it is not media; a header read, so outside the transaction."""
+    try:
+        info = probe(Path(job.media.path))
+    except MediaError:
+        return
+    Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED, duration__isnull=True).update(
+        duration=info.duration or None, has_video=info.has_video
+    )
+    job.refresh_from_db(fields=["duration", "has_video"])
 
 
 def _finish_from_cache(job: Job) -> bool:

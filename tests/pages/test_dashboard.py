@@ -155,3 +155,12 @@ def test_it_shows_the_queue_position_and_time_left_on_the_job_page(client, alice
     assert re.search(r"Position in the queue: <strong>2</strong>", page)
     assert "about 2 minutes left" in page
     assert reverse("jobs:dashboard") in page
+
+
+def test_it_knows_an_uploads_length_while_it_waits(alice, jfk_wav):
+    from tests.factories import job_from_file
+
+    job = job_from_file(alice, jfk_wav)
+    assert job.status == Job.Status.QUEUED
+    assert job.duration == pytest.approx(11.0, abs=0.1) and not job.has_video
+    assert selectors.estimate(job).seconds_left is not None
