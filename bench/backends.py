@@ -22,7 +22,7 @@ from tests.wer import wer
 from transcripts.backends.base import TranscribeOptions
 from transcripts.backends.faster_whisper import FasterWhisperBackend
 
-COMMAND = "uv run python -m bench.run --only backends"
+COMMAND = ".venv/bin/python -m bench.run --only backends"
 REFERENCE = "faster-whisper base beam 5"  # LECTERN_MODEL and LECTERN_BEAM_SIZE defaults
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-COMMAND = "uv run python -m bench.run --only captions"
+COMMAND = ".venv/bin/python -m bench.run --only captions"
 MIN_SECONDS = 0.8
 MAX_CPS = 20.0
 # A cue stands alone between pauses when the speech around it is this far away.

@@ -20,7 +20,7 @@ from bench.env import MODEL, REPO, loaded_backend
 from bench.stats import Series, ratio, timed
 from transcripts.backends.base import TranscribeOptions
 
-COMMAND = "uv run python -m bench.run --only highlights"
+COMMAND = ".venv/bin/python -m bench.run --only highlights"
 FOLDER = REPO / "var" / "bench-cache" / "lecture"
 
 

@@ -29,7 +29,7 @@ from typing import Any
 from bench.env import CACHE, REPO
 from bench.stats import Series, ratio, timed
 
-COMMAND = "uv run python -m bench.run --only languages"
+COMMAND = ".venv/bin/python -m bench.run --only languages"
 FOLDER = REPO / "var" / "bench-cache" / "languages"
 MODEL = "base"  # the app's default, and the only bundled model that knows German
 

@@ -32,7 +32,7 @@ from bench.env import MODEL, REPO, loaded_backend
 from bench.stats import Series, ratio, timed
 from transcripts.backends.base import TranscribeOptions
 
-COMMAND = "uv run python -m bench.run --only layout"
+COMMAND = ".venv/bin/python -m bench.run --only layout"
 FOLDER = REPO / "var" / "bench-cache" / "layout"
 CLIP_SIZE = (720, 1280)
 WORDS = [

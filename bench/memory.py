@@ -20,7 +20,7 @@ from typing import Any
 from bench import env
 from bench.corpus import Corpus
 
-COMMAND = "uv run python -m bench.run --only memory"
+COMMAND = ".venv/bin/python -m bench.run --only memory"
 
 
 def child(audio: Path, *flags: str) -> dict[str, Any]:

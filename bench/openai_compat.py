@@ -27,7 +27,7 @@ from bench.corpus import Corpus
 from bench.stats import Series, ratio, timed
 from transcripts.media import ffmpeg_exe
 
-COMMAND = "uv run python -m bench.run --only openai"
+COMMAND = ".venv/bin/python -m bench.run --only openai"
 SECONDS = 60
 POLL = 0.05  # the own-API client's polling interval
 

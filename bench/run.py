@@ -1,9 +1,9 @@
 """Run the benchmarks and write docs/benchmarks.md and bench/results.json.
 
-uv run python -m bench.run                       # everything (~15-20 min on 2 cores)
-uv run python -m bench.run --only memory web     # some sections; other sections' figures
+.venv/bin/python -m bench.run                       # everything (~15-20 min on 2 cores)
+.venv/bin/python -m bench.run --only memory web     # some sections; other sections' figures
                                                  # are kept from the previous results.json
-uv run python -m bench.run --quick               # 2-min audio, 1 repeat: a smoke run
+.venv/bin/python -m bench.run --quick               # 2-min audio, 1 repeat: a smoke run
 """
 
 from __future__ import annotations

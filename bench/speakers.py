@@ -25,7 +25,7 @@ from bench.env import REPO, loaded_backend
 from bench.stats import Series, ratio, timed
 from transcripts.backends.base import TranscribeOptions
 
-COMMAND = "uv run python -m bench.run --only speakers"
+COMMAND = ".venv/bin/python -m bench.run --only speakers"
 FOLDER = REPO / "var" / "bench-cache" / "conversation"
 AMI = REPO.parent / "shared" / "media" / "ami"
 STEREO = REPO.parent / "shared" / "media" / "stereo_diarization.wav"

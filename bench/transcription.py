@@ -24,7 +24,7 @@ from bench.stats import Series, ratio, timed
 from transcripts.backends.base import TranscribeOptions
 from transcripts.backends.faster_whisper import FasterWhisperBackend
 
-COMMAND = "uv run python -m bench.run --only transcription"
+COMMAND = ".venv/bin/python -m bench.run --only transcription"
 
 
 def raw_backend() -> FasterWhisperBackend:

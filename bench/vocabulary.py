@@ -20,7 +20,7 @@ from bench.env import REPO, loaded_backend
 from bench.stats import Series, ratio, timed
 from transcripts.backends.base import TranscribeOptions
 
-COMMAND = "uv run python -m bench.run --only vocabulary"
+COMMAND = ".venv/bin/python -m bench.run --only vocabulary"
 FOLDER = REPO / "var" / "bench-cache" / "slides-lecture"
 MODELS = ("tiny.en", "base")
 

@@ -26,7 +26,7 @@ from bench import env
 from bench.corpus import Corpus
 from bench.stats import Series, percentile, ratio
 
-COMMAND = "uv run python -m bench.run --only web"
+COMMAND = ".venv/bin/python -m bench.run --only web"
 POLLERS = 50
 PAUSE = 0.25
 PROCESSES = 10  # client processes the pollers are spread over

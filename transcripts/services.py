@@ -45,10 +45,9 @@ def transcript_draft(*, job_id: object, segments: list[dict], first: int) -> Non
         if first == 0:
             Transcript.objects.filter(job_id=job_id).delete()
         transcript, _ = Transcript.objects.get_or_create(job_id=job_id)
+        # The draft's lines only: its text, rewritten a line at a time, would cost the square of
+        # its length; transcript_replace writes the finished text once.
         _add_segments(transcript, segments, first=first, language="")
-        added = " ".join(str(segment["text"]).strip() for segment in segments)
-        transcript.text = f"{transcript.text} {added}".strip()
-        transcript.save(update_fields=["text", "updated_at"])
 
 
 def _add_segments(

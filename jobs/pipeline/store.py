@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,15 @@ from transcripts.services import transcript_draft, transcript_replace
 
 logger = logging.getLogger(__name__)
 
+DRAFT_INTERVAL_SECONDS = 1.0
+
 
 class JobStore:
     def __init__(self, job: Job) -> None:
         self.job = job
         self.root = Path(settings.MEDIA_ROOT)
         self._drafted: int | None = None  # draft segments stored; None: none yet this run
+        self._last_draft = 0.0
 
     def _relative(self, path: Path) -> str:
         return str(Path(path).relative_to(self.root))
@@ -70,16 +74,20 @@ class JobStore:
         )
 
     def draft(self, segments: Sequence[SegmentResult]) -> None:
-        """Decoded segments stored as they come, so that the page shows them at once."""
-        first = self._drafted or 0
-        if self._drafted is None or len(segments) < first:
-            first = 0  # a new run, or a new backend after a failure: start the draft afresh
-        new = segments[first:]
-        if new or first == 0:
-            transcript_draft(
-                job_id=self.job.pk, segments=[segment_dict(s) for s in new], first=first
-            )
-        self._drafted = len(segments)
+        """Decoded segments stored as they come, so that the page shows them while the job runs.
+
+        The first at once, then at most once a second (a write a segment cost a long job ~5 %):
+        whatever a pause left unwritten goes with the next write, or the checked transcript.
+        """
+        now = time.monotonic()
+        restart = self._drafted is None or len(segments) < self._drafted
+        if not restart and now - self._last_draft < DRAFT_INTERVAL_SECONDS:
+            return
+        first = 0 if restart else self._drafted
+        transcript_draft(
+            job_id=self.job.pk, segments=[segment_dict(s) for s in segments[first:]], first=first
+        )
+        self._drafted, self._last_draft = len(segments), now
 
     def transcript(self, record: TranscriptRecord) -> None:
         transcript_replace(job_id=self.job.pk, record=record)
