@@ -291,6 +291,7 @@ def transcript_draft(job: Job, *, last: int = 8) -> Draft:
     """What transcription has decoded so far, while the job runs (or before it failed)."""
     if job.status == Job.Status.SUCCEEDED:
         return Draft([], 0)
-    rows = Segment.objects.filter(transcript__job=job)
-    lines = list(rows.order_by("-index")[:last])[::-1]
-    return Draft(lines, rows.count() if lines else 0)
+    lines = list(Segment.objects.filter(transcript__job=job).order_by("-index")[:last])[::-1]
+    # A draft's lines are numbered from 0 without gaps: the last one's index counts them (one
+    # query less on a fragment that every open job page polls).
+    return Draft(lines, lines[-1].index + 1 if lines else 0)
