@@ -46,4 +46,11 @@ def test_it_moves_line_by_line_and_changes_speed_from_the_keyboard(
     # Alt+K works while typing in a field too; a bare k there is just a letter.
     page.locator("body").press("Alt+k")
     page.wait_for_function("document.getElementById('player').paused")
+    # Far down the transcript, the player is still in view (sticky on a wide screen).
+    page.set_viewport_size({"width": 1280, "height": 620})
+    last = page.locator("ol.transcript .segment").last
+    last.scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > 200  # the page did scroll past the player's place
+    box = player.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 620
     screenshot(page, "transcript-keys")
