@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 export UV_LINK_MODE ?= copy
 
-.PHONY: run test test-fast lint format bench install install-app system-deps clean help
+.PHONY: run test test-fast lint format bench install install-app system-deps browser-deps clean help
 
 help:
 	@echo "make run    start Lectern (web + worker) at http://127.0.0.1:8000 on the embedded default"
@@ -39,9 +39,17 @@ run: install-app
 system-deps:
 	@bash scripts/install-system-deps.sh
 
+# axe-core for the accessibility checks of tests/browser/test_axe.py, from the npm registry.
+browser-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/browser/axe --no-audit --no-fund --silent; \
+	else \
+		echo "npm not found: tests/browser/test_axe.py will be skipped (with CI=true it fails)"; \
+	fi
+
 # The whole suite on the embedded default, then the database- and queue-sensitive tests (marker
 # `scaleout`) again on PostgreSQL + Redis when they answer on 127.0.0.1; with CI=true they must.
-test: install system-deps
+test: install system-deps browser-deps
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen pytest
 	UV="$(UV)" bash scripts/test-scaleout.sh

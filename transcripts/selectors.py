@@ -141,6 +141,8 @@ def segment_edits(segment: Segment) -> list[Edit]:
     revision's, or, for the newest, the segment's own.
     """
     revisions = list(segment.revisions.select_related("edited_by"))
+    if not revisions:  # never edited (its history page says so)
+        return []
     newer = [segment.text] + [revision.text for revision in revisions[:-1]]
     return [
         Edit(revision, word_diff(revision.text, replaced_by))

@@ -76,6 +76,9 @@ def test_it_edits_a_segment_in_place_and_exports_follow(client, alice):
 def test_it_keeps_the_history_and_restores_it(client, alice):
     job = finished_job(alice, "talk.mp4", ["Original words."])
     client.force_login(alice)
+    # Before any edit, the history page says so (it was a 500: an empty history broke the diff).
+    never = client.get(reverse("transcripts:segment-history", args=[job.pk, 0]))
+    assert never.status_code == 200 and "has not been edited" in never.content.decode()
     edit_url = reverse("transcripts:segment-edit", args=[job.pk, 0])
     client.post(edit_url, {"text": "Changed words."})  # without htmx: a redirect
     segment = Segment.objects.get(transcript__job=job, index=0)
