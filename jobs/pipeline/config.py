@@ -9,14 +9,12 @@ from jobs.intake import rules
 from jobs.pipeline.runner import RunSettings
 
 
-def run_settings(*, clip_layout: str = "vertical") -> RunSettings:
+def run_settings() -> RunSettings:
     return RunSettings(
         limits=rules.limits(),
         allowlist=rules.allowlist(),
         slide_prompt=bool(settings.LECTERN_SLIDE_PROMPT),
         tesseract=settings.LECTERN_TESSERACT,
         layout_timeout=settings.JOB_TIMEOUT,
-        highlights=HighlightOptions.from_settings(
-            settings.HIGHLIGHTS, settings.GEMINI, clip_layout=clip_layout
-        ),
+        highlights=HighlightOptions.from_settings(settings.HIGHLIGHTS, settings.GEMINI),
     )

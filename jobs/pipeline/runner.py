@@ -290,7 +290,8 @@ def run(
         else:
             outcome.record, outcome.speakers = diarized.record, diarized.speakers
             logger.info("%s speakers", len(diarized.speakers))
-            outcome.notes = [diarized.note()] if diarized.note() else outcome.notes
+            if note := diarized.note():
+                outcome.notes = [note]
     store.transcript(outcome.record)
 
     if highlights:
@@ -400,9 +401,8 @@ def _highlights(
         # Safe to run again: an earlier attempt's clips are replaced, not added to. (A folder the
         # caller named is theirs: clips are written into it, nothing else is removed.)
         shutil.rmtree(folder, ignore_errors=True)
-    options = settings.highlights
-    if options.clip_layout != request.clip_layout:
-        options = HighlightOptions(**{**vars(options), "clip_layout": request.clip_layout})
+    # The clips' shape is the request's: the settings hold what every run shares.
+    options = replace(settings.highlights, clip_layout=request.clip_layout)
     found = make_highlights(
         outcome.fetched.path,
         outcome.extracted.audio,
