@@ -75,7 +75,7 @@ def test_it_keeps_the_error_rate_on_real_meetings_bounded(
     meetings: dict[str, Diarization], reference: dict, tmp_path: Path
 ) -> None:
     # Scored as the bench scores: the RTTM Lectern writes, read back by pyannote, collar 0.25 s,
-    # overlapped speech scored. Today 34 % over the ten (68 % before the change to Silero speech
+    # overlapped speech scored. Today 32 % over the ten (68 % before the change to Silero speech
     # detection and calibrated clustering); 18 % is the floor for any one-speaker-at-a-time output.
     metric = DiarizationErrorRate(collar=0.25, skip_overlap=False)
     for name, diarization in meetings.items():
@@ -111,15 +111,16 @@ def test_it_keeps_one_real_speaker_as_one(name: str) -> None:
 
 
 def test_it_labels_all_the_speech_it_finds(meetings: dict[str, Diarization]) -> None:
-    # Where it found speech it found a speaker: no excerpt comes back with speech but no labels.
+    # Where it found speech it found a speaker: every second of it has one, and no excerpt comes
+    # back with speech but no labels (trn02's single 0.7 s answer included).
     for diarization in meetings.values():
         labelled = sum(end - start for start, end, _ in diarization.turns)
         speech = sum(end - start for start, end in diarization.speech)
-        assert labelled + diarization.unassigned_seconds == pytest.approx(speech, abs=0.05)
+        assert labelled == pytest.approx(speech, abs=0.05)
         assert not diarization.speech or diarization.labels
 
 
-def test_it_lists_speech_too_short_for_a_voice_as_unassigned() -> None:
+def test_it_gives_speech_too_short_for_a_voice_the_nearest_speaker_and_lists_it() -> None:
     rng = np.random.default_rng(0)
     jfk = _samples(shared_media("jfk.wav"))
     # JFK's first phrase, 2 s of near silence, then a 0.2 s scrap of his voice, then silence.
@@ -130,7 +131,7 @@ def test_it_lists_speech_too_short_for_a_voice_as_unassigned() -> None:
     assert result.labels == ["S1"]
     assert result.unassigned == [(4.3, 4.5)]
     assert result.unassigned_seconds == pytest.approx(0.2)
-    assert all(end <= 4.3 for _, end, _ in result.turns)
+    assert result.turns[-1] == (4.3, 4.5, "S1")
 
 
 def test_it_exports_a_jobs_speaker_runs_as_rttm() -> None:

@@ -7,8 +7,10 @@ cut into overlapping windows of up to 1 s every 0.5 s, each window becomes a voi
 speaker of the windows around it.
 
 Speech too short for a window of its own (under 0.3 s, apart from other speech) is measured by no
-window; it is left out of ``turns`` and listed in ``Diarization.unassigned``, so that callers can
-say how much speech has no speaker rather than guess one silently. Overlapping speech gets one
+window; it takes the speaker of the nearest measured speech (an unlabelled second of speech is
+missed speech in every score) and is listed in ``Diarization.unassigned``, so that callers can say
+how much of the labelling is that guess. With no window at all (only scraps of speech), all of it
+is one speaker's. Overlapping speech gets one
 label (the voice that dominates the window); a second speaker talking over is not detected.
 
     diarization = diarize(samples, speakers=None, speech=None)
@@ -53,15 +55,19 @@ MIN_WINDOW_FRAMES = 30
 BATCH = 64
 # resemblyzer normalises every recording to -30 dBFS (raising quiet ones only) before embedding.
 TARGET_DBFS = -30.0
+# The speech detector (see ``detect_speech``).
+VAD_THRESHOLD = 0.3
+VAD_PAUSE_MS = 600
+VAD_PAD_MS = 150
 
 
 @dataclass(frozen=True)
 class Diarization:
     turns: list[tuple[float, float, str]]  # (start, end, label) in seconds, in time order
     labels: list[str]  # "S1", "S2"... in order of first appearance
-    # The speech found (or given), in seconds; turns cover all of it but ``unassigned``.
+    # The speech found (or given), in seconds; turns cover all of it.
     speech: list[tuple[float, float]] = field(default_factory=list)
-    # Speech no voice window measured (too short), which has no speaker in ``turns``.
+    # Speech no voice window measured (too short): its speaker in ``turns`` is the nearest one's.
     unassigned: list[tuple[float, float]] = field(default_factory=list)
     # With the count estimated: how near it came to one more or fewer (cluster.count_margin),
     # a cosine distance; under about 0.02 the count is a close call. None when given or unknown.
@@ -149,12 +155,15 @@ def diarize(
 def detect_speech(samples: np.ndarray, scale: float = 1.0) -> list[tuple[float, float]]:
     """Speech spans in seconds, by the Silero VAD model faster-whisper ships (ONNX on CPU).
 
-    Silero's default threshold (0.5); pauses of 0.6 s or more split spans (faster-whisper's own
-    2 s would join two speakers' turns into one) and 150 ms of padding each side (faster-whisper
-    pads 400 ms for the recogniser; Silero's own default is 30 ms). Pause and padding were chosen
-    on five AMI excerpts (trn00-04: DER 37.8 % with 0.3 s and 30 ms, 29.6 % with these) and
-    checked on the other five (40.0 % -> 35.0 %); see docs/benchmarks.md. Falls back to the
-    audio's energy when faster-whisper is not installed.
+    A speech probability of 0.3 rather than Silero's default 0.5: in meetings the quieter, farther
+    voices score between the two (AMI trn07 loses 4 s of a speaker's turns at 0.5). On the tuning
+    excerpts (trn00-04) DER was 29.8 % at 0.5 and 28.1-28.6 % anywhere from 0.35 down to 0.25, so
+    the middle of that flat stretch; the held-out five went from 36.2 % to 34.0 %. Pauses of 0.6 s
+    or more split spans (faster-whisper's own 2 s would join two speakers' turns into one) and
+    150 ms of padding each side (faster-whisper pads 400 ms for the recogniser; Silero's own
+    default is 30 ms). Pause and padding were chosen on trn00-04 (DER 37.8 % with 0.3 s and 30 ms,
+    29.6 % with these) and checked on the other five (40.0 % -> 35.0 %); see docs/benchmarks.md.
+    Falls back to the audio's energy when faster-whisper is not installed.
     """
     try:
         # faster-whisper takes ~0.5 s to import: loaded when speech is decoded, not at start-up
@@ -164,7 +173,10 @@ def detect_speech(samples: np.ndarray, scale: float = 1.0) -> list[tuple[float, 
         energy = _frame_energy(samples, scale, mel_frames)
         return [(a * FRAME, b * FRAME) for a, b in _speech_frames(energy, None, mel_frames)]
     options = VadOptions(
-        threshold=0.5, min_speech_duration_ms=100, min_silence_duration_ms=600, speech_pad_ms=150
+        threshold=VAD_THRESHOLD,
+        min_speech_duration_ms=100,
+        min_silence_duration_ms=VAD_PAUSE_MS,
+        speech_pad_ms=VAD_PAD_MS,
     )
     audio = np.asarray(samples, dtype=np.float32) * np.float32(scale)
     chunks = get_speech_timestamps(audio, options, sampling_rate=SAMPLE_RATE)
@@ -270,9 +282,10 @@ def _turns(
     turns: list[tuple[float, float, int]] = []
     unassigned: list[tuple[float, float]] = []
     for a, b in regions:
-        if b - a < MIN_WINDOW_FRAMES:  # no window of its own (see _windows): no speaker
+        if b - a < MIN_WINDOW_FRAMES:
+            # No window of its own (see _windows): it takes the nearest measured speech's speaker,
+            # a guess that ``unassigned`` lists so that callers can say so.
             unassigned.append((round(a * FRAME, 2), round(b * FRAME, 2)))
-            continue
         run_start = a
         for f in range(a + 1, b + 1):
             if f == b or frame_label[f] != frame_label[run_start]:
