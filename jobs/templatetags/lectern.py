@@ -62,3 +62,28 @@ def speaker_name(label: str, job) -> str:
 @register.filter
 def speaker_lookup(names: dict | str, label: str) -> str:
     return names.get(label, "") if isinstance(names, dict) else ""
+
+
+@register.filter
+def timed_words(segment) -> list[dict] | None:
+    """A line's words with their times, for highlighting the word being spoken; None when the
+    words do not spell the line's text exactly (then the line shows as plain text).
+
+    Each item: ``space`` (what comes before the word), ``text``, ``start`` and ``end``. Edits keep
+    the words in step with the text (``transcripts.alignment``), so this holds after edits too.
+    """
+    words = getattr(segment, "words", None) or []
+    text = getattr(segment, "text", "") or ""
+    items = []
+    for word in words:
+        raw = str(word.get("word", "")) if isinstance(word, dict) else ""
+        start, end = word.get("start"), word.get("end")
+        token = raw.lstrip()
+        if not token or start is None or end is None:
+            return None
+        items.append({"space": raw[: len(raw) - len(token)], "text": token,
+                      "start": float(start), "end": float(end)})  # fmt: skip
+    if not items or "".join(i["space"] + i["text"] for i in items).strip() != text.strip():
+        return None
+    items[0]["space"] = ""
+    return items

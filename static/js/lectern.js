@@ -51,21 +51,43 @@
         var seek = function () { player.currentTime = parseFloat(wanted[1]); };
         if (player.readyState >= 1) seek(); else player.addEventListener("loadedmetadata", seek, { once: true });
       }
-      var current = null;
-      player.addEventListener("timeupdate", function () {
+      // The line being spoken gets "current" (and aria-current); within it, the word being spoken
+      // gets "spoken-word", followed every animation frame while playing (timeupdate alone comes
+      // only about four times a second, too coarse for words).
+      var current = null, word = null, frame = 0;
+      function follow() {
         var t = player.currentTime;
         var found = null;
         for (var i = 0; i < segments.length; i++) {
+          if (!segments[i].isConnected) segments[i] = document.getElementById(segments[i].id) || segments[i];
           if (t >= parseFloat(segments[i].dataset.start) && t < parseFloat(segments[i].dataset.end)) {
             found = segments[i];
             break;
           }
         }
-        if (found === current) return;
-        if (current) { current.classList.remove("current"); current.removeAttribute("aria-current"); }
-        if (found) { found.classList.add("current"); found.setAttribute("aria-current", "true"); }
-        current = found;
-      });
+        if (found !== current) {
+          if (current) { current.classList.remove("current"); current.removeAttribute("aria-current"); }
+          if (found) { found.classList.add("current"); found.setAttribute("aria-current", "true"); }
+          current = found;
+        }
+        var spoken = null;
+        if (found) {
+          var words = found.querySelectorAll(".word");
+          for (var j = 0; j < words.length; j++) {
+            if (parseFloat(words[j].dataset.start) > t) break;
+            if (t < parseFloat(words[j].dataset.end)) spoken = words[j];
+          }
+        }
+        if (spoken !== word) {
+          if (word) word.classList.remove("spoken-word");
+          if (spoken) spoken.classList.add("spoken-word");
+          word = spoken;
+        }
+      }
+      function loop() { follow(); frame = player.paused ? 0 : window.requestAnimationFrame(loop); }
+      player.addEventListener("play", function () { if (!frame) frame = window.requestAnimationFrame(loop); });
+      player.addEventListener("timeupdate", follow);
+      player.addEventListener("seeked", follow);
     });
   }
 

@@ -39,6 +39,15 @@ def test_it_moves_line_by_line_and_changes_speed_from_the_keyboard(
     page.locator("body").press("j")  # back 5 s
     assert player.evaluate("p => p.currentTime") == pytest.approx(starts[1], abs=0.05)
 
+    # The word being spoken is marked within its line, and the line reads as its text.
+    line = job.transcript.segments.order_by("index")[1]
+    word = line.words[2]
+    player.evaluate(f"p => {{ p.currentTime = {(word['start'] + word['end']) / 2}; }}")
+    spoken = page.locator(f"#segment-{line.index}.current .spoken-word")
+    expect(spoken).to_have_text(word["word"].strip())
+    expect(page.locator(f"#segment-{line.index} .segment-text")).to_have_text(line.text.strip())
+    assert page.locator(".spoken-word").count() == 1
+
     page.get_by_label("Speed").select_option("1.5")
     assert player.evaluate("p => p.playbackRate") == 1.5
     page.locator("body").press("k")  # play
