@@ -284,6 +284,21 @@ GEMINI = {
     "base_url": env.string("GEMINI_BASE_URL"),
     "model": env.string("GEMINI_MODEL"),
 }
+# Answers to questions about lectures from a language model, grounded in the passages found:
+# "gemini" (GEMINI_API_KEY), "openai" (any OpenAI-compatible chat server: Ollama, llama.cpp's
+# server, vLLM), or "none" (passages only, the offline default). Unset: gemini when a Gemini key is
+# set, openai when LECTERN_LLM_BASE_URL is, else none.
+LECTERN_LLM_BASE_URL = env.string("LECTERN_LLM_BASE_URL")
+LECTERN_LLM = env.string("LECTERN_LLM") or (
+    "gemini" if GEMINI["api_key"] else "openai" if LECTERN_LLM_BASE_URL else "none"
+)
+if LECTERN_LLM not in ("gemini", "openai", "none"):
+    raise ImproperlyConfigured("LECTERN_LLM must be gemini, openai or none.")
+LECTERN_LLM_API_KEY = env.string("LECTERN_LLM_API_KEY")  # openai: the chat server's key, if any
+LECTERN_LLM_MODEL = env.string("LECTERN_LLM_MODEL")  # gemini: GEMINI_MODEL or gemini-2.5-flash
+LECTERN_LLM_TIMEOUT = env.number("LECTERN_LLM_TIMEOUT", 30, minimum=1)
+# Model answers a day per user; past it a question gets the passages alone.
+LECTERN_LLM_ANSWERS_PER_DAY = env.integer("LECTERN_LLM_ANSWERS_PER_DAY", 100, minimum=0)
 # Minutes a month each user may send to a metered backend (OpenAI); staff can set it per user.
 METERED_MINUTES_QUOTA = env.integer("LECTERN_METERED_MINUTES_QUOTA", 600, minimum=0)
 # Who may send how many minutes to a metered backend: a dotted path, so that transcripts/ needs

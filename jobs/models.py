@@ -53,6 +53,7 @@ class Job(models.Model):
         ANALYSE = "analyse", "Finding topics"
         SELECT = "select", "Choosing highlights"
         RENDER = "render", "Rendering clips"
+        NOTES = "notes", "Writing study notes"
         DONE = "done", "Done"
 
     class Source(models.TextChoices):
@@ -226,8 +227,45 @@ class Clip(models.Model):
         return f"{self.title} ({self.start:.0f}-{self.end:.0f} s)"
 
 
+class StudyNotes(models.Model):
+    """A lecture's study notes (jobs.study.notes.StudyNotes as a dict), made after the transcript."""
+
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="study_notes")
+    notes = models.JSONField(default=dict)
+    # The transcript's ``updated_at`` they were made from: an edit since makes them again.
+    made_from = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "study notes"
+
+    def __str__(self) -> str:
+        return f"Study notes of {self.job}"
+
+
+class Question(models.Model):
+    """A question asked about one's lectures: counted for the daily limit on model answers."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="questions"
+    )
+    job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True)
+    text = models.TextField()
+    answered_by = models.CharField(max_length=16, blank=True, help_text="Blank: passages only.")
+    asked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-asked_at"]
+        indexes = [models.Index(fields=["owner", "-asked_at"], name="question_owner_asked")]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
 # Models of the other rooms live beside their code; imported here so that Django finds them.
 from jobs.accounts.models import Profile  # noqa: E402
 from jobs.api.models import ApiKey, Webhook, WebhookDelivery  # noqa: E402
 
-__all__ = ["ApiKey", "Clip", "Job", "Profile", "Webhook", "WebhookDelivery"]
+__all__ = [
+    "ApiKey", "Clip", "Job", "Profile", "Question", "StudyNotes", "Webhook", "WebhookDelivery",
+]  # fmt: skip

@@ -5,8 +5,8 @@ thread, so the code under test uses its real client library over real sockets. B
 scripted per request (rate limits, server errors, slow answers), and every request is recorded for
 assertions. Every loopback server of the test suite lives here:
 
-- ``LoopbackServer``: scripted JSON replies; ``OpenAIServer`` (audio transcriptions),
-  ``GeminiServer`` (generateContent) and ``WebhookReceiver`` build on it;
+- ``LoopbackServer``: scripted JSON replies; ``OpenAIServer`` (audio transcriptions and chat
+  completions), ``GeminiServer`` (generateContent) and ``WebhookReceiver`` build on it;
 - ``FileServer``: the files of a folder, as a web site serves them, plus redirects and a slow mode;
 - ``SMTPInbox``: an SMTP server (aiosmtpd) that keeps the messages it receives.
 
@@ -234,21 +234,25 @@ class LoopbackServer:
 
 
 class OpenAIServer(LoopbackServer):
-    """An OpenAI-compatible ``/v1/audio/transcriptions`` (and ``translations``) endpoint.
+    """An OpenAI-compatible ``/v1/audio/transcriptions`` (and ``translations``) endpoint, and
+    ``/v1/chat/completions`` (an Ollama, llama.cpp or vLLM server as the openai SDK sees it).
 
     Its "transcript" comes from ``transcriber(received)`` (a verbose_json dict); by default every
     burst of sound in the upload is a word ("sound") timed where the burst is in that upload,
-    which is enough to check that the client cuts, offsets and re-joins correctly.
+    which is enough to check that the client cuts, offsets and re-joins correctly. A chat
+    completion's message is ``chatter(received)`` (a string; script ``chat_reply`` for others).
     """
 
     def __init__(
         self,
         api_key: str = "sk-test-lectern",
         transcriber: Callable[[Received], dict[str, Any]] | None = None,
+        chatter: Callable[[Received], str] | None = None,
     ) -> None:
         super().__init__()
         self.api_key = api_key
         self.transcriber = transcriber or burst_transcript
+        self.chatter = chatter or (lambda received: "{}")
 
     @property
     def base_url(self) -> str:
@@ -270,6 +274,8 @@ class OpenAIServer(LoopbackServer):
             return 401, {
                 "error": {"message": "Incorrect API key provided.", "code": "invalid_api_key"}
             }
+        if received.path == "/v1/chat/completions":
+            return 200, chat_reply(self.chatter(received)).body
         if received.path not in ("/v1/audio/transcriptions", "/v1/audio/translations"):
             return 404, {"error": {"message": f"Unknown path {received.path}."}}
         if "file" not in received.files or "model" not in received.fields:
@@ -299,6 +305,32 @@ class GeminiServer(LoopbackServer):
 
     def answer(self, received: Received) -> tuple[int, Any]:
         return self._last.status, self._last.body
+
+
+def chat_reply(content: str, model: str = "llama3.1") -> Reply:
+    """A 200 ``/v1/chat/completions`` response whose message is ``content``."""
+    return Reply(
+        200,
+        {
+            "id": "chatcmpl-lectern", "object": "chat.completion", "created": 0, "model": model,
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+        },
+    )  # fmt: skip
+
+
+def gemini_reply(text: str, model: str = "gemini-2.5-flash") -> Reply:
+    """A 200 ``generateContent`` response whose model output is ``text``."""
+    return Reply(
+        200,
+        {
+            "candidates": [{"content": {"role": "model", "parts": [{"text": text}]},
+                            "finishReason": "STOP", "index": 0}],
+            "usageMetadata": {"promptTokenCount": 100, "candidatesTokenCount": 20},
+            "modelVersion": model,
+        },
+    )  # fmt: skip
 
 
 class WebhookReceiver(LoopbackServer):

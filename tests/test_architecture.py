@@ -143,6 +143,25 @@ def test_it_keeps_the_highlight_agents_plain_python():
     assert MODULES["jobs"].read_text().strip() == ""
 
 
+# jobs/study/: these are plain Python (the runner makes notes with them); selectors and services
+# beside them are their Django side.
+STUDY_PLAIN = ("jobs.study.notes", "jobs.study.retrieval", "jobs.study.answer")
+
+
+def test_it_keeps_the_study_notes_and_answers_plain_python():
+    offenders = []
+    for module in STUDY_PLAIN:
+        for reached in reach(module) - {"jobs", "jobs.study"}:
+            if under(reached, "jobs") and not (
+                under(reached, "jobs.highlights") or reached in STUDY_PLAIN
+            ):
+                offenders.append(f"{module} reaches {reached}")
+            if "django" in external_imports(reached):
+                offenders.append(f"{module} reaches Django through {reached}")
+    assert offenders == []
+    assert set(STUDY_PLAIN) <= set(MODULES)
+
+
 def test_it_keeps_the_runner_and_its_stages_off_the_web_side():
     runner_side = [
         m for m in MODULES if m == "jobs.pipeline.runner" or under(m, "jobs.pipeline.stages")
@@ -156,6 +175,7 @@ def test_it_keeps_the_runner_and_its_stages_off_the_web_side():
         "jobs.intake.download",
     }
     allowed_modules |= {"jobs.intake.urlsafety"}
+    allowed_modules |= {"jobs.study", *STUDY_PLAIN}  # the notes stage's plain Python
     offenders = []
     for module in runner_side:
         if "django" in external_imports(module):

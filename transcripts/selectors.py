@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
+from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -100,6 +101,69 @@ def search_segments(user: AbstractBaseUser, text: str, *, limit: int = 50) -> li
     )
     by_id = {segment.pk: segment for segment in segments}
     return [SearchHit(by_id[pk], _highlight(snippets[pk])) for pk, _ in rows if pk in by_id]
+
+
+@dataclass(frozen=True)
+class MatchedLine:
+    transcript_id: int
+    index: int
+    start: float
+    end: float
+    text: str
+    score: float  # higher is better
+
+
+def match_lines(
+    user: AbstractBaseUser, words: list[str], *, transcript_id: int | None = None, limit: int = 60
+) -> list[MatchedLine]:
+    """The user's lines that hold any of ``words``, best first (BM25 on SQLite, ``ts_rank`` on
+    PostgreSQL): the candidates for a question's passages. ``transcript_id``: only that one."""
+    words = [w for word in words for w in _WORD.findall(word)][:12]
+    if not words:
+        return []
+    one = "AND s.transcript_id = %s" if transcript_id is not None else ""
+    # The SQL below is built only from constants; every value goes in as a parameter.
+    if connection.vendor == "sqlite":
+        sql = f"""
+            SELECT s.transcript_id, s."index", s.start, s."end", s.text, -rank
+            FROM transcripts_segment_fts
+            JOIN transcripts_segment s ON s.id = transcripts_segment_fts.rowid
+            JOIN transcripts_transcript t ON t.id = s.transcript_id
+            JOIN jobs_job j ON j.id = t.job_id
+            WHERE transcripts_segment_fts MATCH %s AND j.owner_id = %s {one}
+            ORDER BY rank LIMIT %s
+        """
+        query: str = " OR ".join(f'"{word}"' for word in words)
+    elif connection.vendor == "postgresql":
+        sql = f"""
+            SELECT s.transcript_id, s."index", s.start, s."end", s.text,
+                ts_rank(to_tsvector('simple', s.text), q)
+            FROM transcripts_segment s
+            JOIN transcripts_transcript t ON t.id = s.transcript_id
+            JOIN jobs_job j ON j.id = t.job_id,
+            to_tsquery('simple', %s) q
+            WHERE to_tsvector('simple', s.text) @@ q AND j.owner_id = %s {one}
+            ORDER BY 6 DESC LIMIT %s
+        """
+        query = " | ".join(words)
+    else:  # any other database: lines with any of the words, unranked
+        lines = Segment.objects.filter(transcript__job__owner=user)
+        if transcript_id is not None:
+            lines = lines.filter(transcript_id=transcript_id)
+        matched = Q()
+        for word in words:
+            matched |= Q(text__icontains=word)
+        return [
+            MatchedLine(s.transcript_id, s.index, s.start, s.end, s.text, 1.0)
+            for s in lines.filter(matched)[:limit]
+        ]
+    params: list[object] = [query, user.pk]
+    if transcript_id is not None:
+        params.append(transcript_id)
+    params.append(limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [MatchedLine(*row) for row in cursor.fetchall()]
 
 
 def transcript_record(transcript: Transcript) -> TranscriptRecord:

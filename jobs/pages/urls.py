@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jobs.pages import layout_views, views
+from jobs.pages import layout_views, study, views
 
 app_name = "jobs"
 
@@ -19,4 +19,8 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/clips/<int:index>.<str:kind>", views.clip_file, name="clip-file"),
     path("jobs/<uuid:job_id>/slides/<int:index>.jpg", views.slide_image, name="slide-image"),
     path("jobs/<uuid:job_id>/poster.jpg", views.job_poster, name="poster"),
+    path("jobs/<uuid:job_id>/notes.md", study.job_notes, name="notes"),
+    path("jobs/<uuid:job_id>/notes/remake/", study.job_notes_remake, name="notes-remake"),
+    path("jobs/<uuid:job_id>/ask/", study.job_ask, name="ask-job"),
+    path("ask/", study.ask, name="ask"),
 ]

@@ -1,7 +1,7 @@
 """The one runner: the order of a job's stages, for the worker and the command line alike. No Django.
 
 fetch → extract (and a poster) → layout → slides → glossary → transcribe (or reuse an identical
-file's transcript) → speakers → highlights (silences, topics, clip choice, rendering).
+file's transcript) → speakers → highlights (silences, topics, clip choice, rendering) → study notes.
 
 What differs between the callers comes in as arguments, so that they cannot drift apart:
 
@@ -33,6 +33,7 @@ from jobs.pipeline.plans import (
     EXTRACT,
     FETCH,
     LAYOUT,
+    NOTES,
     PLAN_HIGHLIGHTS,
     PLAN_TRANSCRIPT,
     PLAN_TRANSCRIPT_SLIDES,
@@ -47,6 +48,7 @@ from jobs.pipeline.stages.fetch import Fetched, Limits, fetch
 from jobs.pipeline.stages.poster import make_poster
 from jobs.pipeline.stages.slides import SlidesRead, read_slides
 from jobs.pipeline.stages.transcribe import Transcribed, transcribe
+from jobs.study.notes import StudyNotes, make_notes
 from transcripts.backends.base import SegmentResult, TranscribeOptions
 from transcripts.diarization.encoder import EncoderUnavailable
 from transcripts.lines import in_lines
@@ -119,6 +121,7 @@ class Store(Protocol):
         self, outcome: HighlightsOutcome, layout: LayoutResult | None, slides: SlidesRead
     ) -> None: ...
     def clips(self, outcome: HighlightsOutcome) -> None: ...
+    def notes(self, notes: StudyNotes) -> None: ...
 
 
 class SilentProgress:
@@ -165,6 +168,9 @@ class FileStore:
     def clips(self, outcome: HighlightsOutcome) -> None:
         pass
 
+    def notes(self, notes: StudyNotes) -> None:
+        pass
+
 
 @dataclass
 class Outcome:
@@ -181,6 +187,7 @@ class Outcome:
     reused: bool = False
     speakers: list[str] = field(default_factory=list)
     highlights: HighlightsOutcome | None = None
+    study: StudyNotes | None = None  # None: the notes could not be made
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -300,8 +307,28 @@ def run(
             outcome.notes = [
                 "No passage was long and self-contained enough to make a highlight clip."
             ]
+    progress.stage(NOTES)
+    outcome.study = _study_notes(outcome)
+    if outcome.study is not None:
+        store.notes(outcome.study)
     outcome.notes.append(slides.note)
     return outcome
+
+
+def _study_notes(outcome: Outcome) -> StudyNotes | None:
+    """Extractive study notes, from the highlight topics when there were highlights."""
+    try:
+        return make_notes(
+            outcome.record.segments,
+            topics=outcome.highlights.analysis.topics if outcome.highlights else (),
+            duration=outcome.extracted.duration,
+            title=outcome.title,
+            slide_terms=[term.word for term in outcome.terms],
+            language=outcome.record.language,
+        )
+    except Exception:  # notes are made again when the page asks: they must not fail the job
+        logger.exception("no study notes")
+        return None
 
 
 def _layout(

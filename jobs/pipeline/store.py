@@ -17,6 +17,8 @@ from jobs.pipeline.cache import cached_source
 from jobs.pipeline.runner import Reused, slide_rows
 from jobs.pipeline.stages.fetch import Fetched
 from jobs.pipeline.stages.slides import SlidesRead
+from jobs.study.notes import StudyNotes
+from jobs.study.services import study_notes_save
 from transcripts.backends.base import SegmentResult
 from transcripts.record import TranscriptRecord, segment_dict
 from transcripts.selectors import transcript_record
@@ -135,3 +137,6 @@ class JobStore:
                 )
             ]
         )
+
+    def notes(self, notes: StudyNotes) -> None:
+        study_notes_save(job=self.job, notes=notes)

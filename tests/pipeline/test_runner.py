@@ -76,8 +76,13 @@ def test_the_runner_runs_without_a_database(lecture_speech, tmp_path, settings):
         runner.FileStore(),
         Recorder(),
     )
-    assert stages == [runner.FETCH, runner.EXTRACT, runner.TRANSCRIBE, runner.STORE]
+    assert stages == [runner.FETCH, runner.EXTRACT, runner.TRANSCRIBE, runner.STORE, runner.NOTES]
     assert done.record.segments and done.backend == "faster-whisper"
+    # The study notes come with the outcome, every item at a moment of the lecture.
+    assert done.study is not None and done.study.points
+    assert all(
+        0 <= start < end <= done.extracted.duration + 1 for start, end in done.study.moments()
+    )
     assert (tmp_path / "audio.wav").is_file()
     assert done.note == ""
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from jobs.models import Clip, Job
+from jobs.models import Clip, Job, StudyNotes
 from transcripts.models import Segment, SegmentRevision, Transcript
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +63,10 @@ def alices_job(alice, media_root):
     transcript = Transcript.objects.create(job=job, language="en", duration=30, text=SECRET)
     segment = Segment.objects.create(transcript=transcript, index=0, start=0, end=30, text=SECRET)
     revision = SegmentRevision.objects.create(segment=segment, text=SECRET, edited_by=alice)
+    StudyNotes.objects.create(
+        job=job, made_from=transcript.updated_at,
+        notes={"overview": SECRET, "summary": [{"text": SECRET, "start": 0.0, "end": 30.0}]},
+    )  # fmt: skip
     Clip.objects.create(
         job=job, index=0, start=0, end=25, duration=25, title=SECRET,
         file=f"{job.media_dir()}/clips/clip-01.mp4", thumbnail=f"{job.media_dir()}/clips/clip-01.jpg",
@@ -99,7 +103,8 @@ def test_bob_gets_404_on_every_url_of_alices_job(client, alice, bob, alices_job)
     # The walk must really cover the pages, fragments, exports, media, clips and segments.
     assert any(name.startswith("api:") for name in names)
     assert {"jobs:detail", "jobs:media", "jobs:export", "jobs:clip-file", "jobs:chapters",
-            "jobs:poster", "jobs:slide-image", "transcripts:segment-edit", "transcripts:segment-restore"} <= names  # fmt: skip
+            "jobs:poster", "jobs:slide-image", "transcripts:segment-edit", "transcripts:segment-restore",
+            "jobs:notes", "jobs:notes-remake", "jobs:ask-job"} <= names  # fmt: skip
 
     from jobs.api.keys import api_key_create
 
@@ -132,5 +137,11 @@ def test_bob_gets_404_on_every_url_of_alices_job(client, alice, bob, alices_job)
     assert job.status == Job.Status.SUCCEEDED and job.title == SECRET
     assert Segment.objects.get(transcript__job=job).text == SECRET
     assert (Path(job.media.path)).exists()
+    # Asking all one's lectures searches one's own alone.
+    answer = client.post(reverse("jobs:ask"), {"q": "What is zymurgy?"}).content.decode()
+    assert "No passage of your lectures matches" in answer
+    assert SECRET not in answer and "zymurgy" not in re.sub(
+        r'value="[^"]*"|<title>[^<]*', "", answer
+    )
     page = client.get("/?q=zymurgy").content.decode()
     assert "zymurgy" not in re.sub(r'value="[^"]*"', "", page).replace("“zymurgy”", "")

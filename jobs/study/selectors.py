@@ -1,0 +1,66 @@
+"""Reads for study: the passages of the user's own transcripts that answer a question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
+
+from jobs.models import Job
+from jobs.study.retrieval import Line, Passage, passages, query_words, windows
+from transcripts.models import Segment
+from transcripts.selectors import match_lines
+
+CANDIDATE_LINES = 60
+
+
+@dataclass(frozen=True)
+class Found:
+    """A passage and the job it comes from."""
+
+    job: Job
+    passage: Passage
+
+
+def question_passages(
+    user: AbstractBaseUser, question: str, *, job: Job | None = None, limit: int = 5
+) -> list[Found]:
+    """The passages of ``user``'s transcripts (or of ``job``'s alone) that best match ``question``.
+
+    Two queries: the full-text index for the matching lines (owner filtered in its SQL), then the
+    lines around them through the ORM, filtered by owner again so that a mistake in the SQL
+    cannot leak another user's words.
+    """
+    words = query_words(question)
+    if not words:
+        return []
+    transcript_id = None
+    if job is not None:
+        transcript_id = (
+            job.transcript.pk if hasattr(job, "transcript") and job.owner_id == user.pk else -1
+        )
+    matched = match_lines(user, words, transcript_id=transcript_id, limit=CANDIDATE_LINES)
+    hits = [(Line(m.transcript_id, m.index, m.start, m.end, m.text), m.score) for m in matched]
+    found = windows(hits, limit=2 * limit)
+    if not found:
+        return []
+    wanted = Q()
+    for window in found:
+        wanted |= Q(transcript_id=window.transcript, index__range=(window.first, window.last))
+    rows = (
+        Segment.objects.filter(wanted, transcript__job__owner=user)
+        .values_list("transcript_id", "index", "start", "end", "text", "transcript__job_id")
+        .order_by()
+    )
+    lines, job_ids = [], {}
+    for transcript, index, start, end, text, job_id in rows:
+        lines.append(Line(transcript, index, start, end, text))
+        job_ids[transcript] = job_id
+    ranked = passages(question, found, lines, limit=limit)
+    jobs = Job.objects.filter(owner=user).in_bulk(set(job_ids.values()))
+    return [
+        Found(jobs[job_ids[passage.transcript]], passage)
+        for passage in ranked
+        if job_ids.get(passage.transcript) in jobs
+    ]

@@ -1,0 +1,152 @@
+"""Writes for study: a job's notes stored and made again, and a question answered (and counted).
+
+``notes``, ``retrieval`` and ``answer`` beside this module are plain Python; this one and
+``selectors`` are their Django side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from jobs.highlights.vocabulary import distinctive_terms
+from jobs.models import Job, Question, StudyNotes
+from jobs.study.answer import (
+    Answer,
+    ChatModel,
+    GeminiChat,
+    OpenAIChat,
+    Source,
+    extractive_answer,
+    grounded_answer,
+)
+from jobs.study.notes import StudyNotes as Notes
+from jobs.study.notes import make_notes
+from jobs.study.selectors import Found, question_passages
+from transcripts.selectors import transcript_record
+
+MAX_QUESTION = 500
+
+
+def study_notes_save(*, job: Job, notes: Notes) -> StudyNotes:
+    """Keep ``notes`` as the job's, made from its transcript as it is now."""
+    transcript = getattr(job, "transcript", None)
+    row, _ = StudyNotes.objects.update_or_create(
+        job=job,
+        defaults={
+            "notes": notes.to_dict(),
+            "made_from": transcript.updated_at if transcript is not None else None,
+        },
+    )
+    return row
+
+
+def study_notes_make(*, job: Job) -> Notes:
+    """Make the job's notes again from its stored transcript (edits included) and keep them."""
+    transcript = job.transcript
+    record = transcript_record(transcript)
+    analysis = job.analysis or {}
+    slide_texts = [
+        str(s.get("text") or "") for s in analysis.get("slides") or [] if isinstance(s, dict)
+    ]
+    notes = make_notes(
+        record.segments,
+        topics=[t for t in analysis.get("topics") or [] if isinstance(t, dict)],
+        duration=transcript.duration or job.duration or 0.0,
+        title=job.display_name,
+        slide_terms=[term.word for term in distinctive_terms([*slide_texts, job.title])]
+        if slide_texts
+        else [],
+        language=transcript.language,
+    )
+    study_notes_save(job=job, notes=notes)
+    return notes
+
+
+def study_notes_current(*, job: Job) -> Notes | None:
+    """The job's notes, made again first when the transcript changed since (an edit); None for a
+    job without a finished transcript."""
+    transcript = getattr(job, "transcript", None) if job.status == Job.Status.SUCCEEDED else None
+    if transcript is None:
+        return None
+    row = StudyNotes.objects.filter(job=job).first()
+    if row is None or row.made_from != transcript.updated_at:
+        return study_notes_make(job=job)
+    return Notes.from_dict(row.notes)
+
+
+def chat_model() -> ChatModel | None:
+    """The language model the settings choose, or None (passages only)."""
+    timeout = settings.LECTERN_LLM_TIMEOUT
+    if settings.LECTERN_LLM == "gemini" and settings.GEMINI["api_key"]:
+        return GeminiChat(
+            settings.GEMINI["api_key"],
+            model=settings.LECTERN_LLM_MODEL or settings.GEMINI["model"] or "",
+            base_url=settings.GEMINI["base_url"] or "",
+            timeout=timeout,
+        )
+    if settings.LECTERN_LLM == "openai":
+        return OpenAIChat(
+            settings.LECTERN_LLM_API_KEY or settings.OPENAI_API_KEY or "",
+            model=settings.LECTERN_LLM_MODEL or "gpt-4o-mini",
+            base_url=settings.LECTERN_LLM_BASE_URL or settings.OPENAI_BASE_URL or "",
+            timeout=timeout,
+        )
+    return None
+
+
+def model_answers_left(user: AbstractBaseUser) -> int:
+    since = timezone.now() - timedelta(days=1)
+    used = Question.objects.filter(owner=user, asked_at__gte=since).exclude(answered_by="")
+    return max(0, settings.LECTERN_LLM_ANSWERS_PER_DAY - used.count())
+
+
+@dataclass
+class Asked:
+    question: str
+    answer: Answer
+    found: list[Found]  # found[n - 1] is source n
+
+    def source(self, number: int) -> Found | None:
+        return self.found[number - 1] if 0 < number <= len(self.found) else None
+
+
+def question_ask(
+    *, user: AbstractBaseUser, question: str, job: Job | None = None, use_model: bool = True
+) -> Asked:
+    """Answer ``question`` from the user's own recordings (or ``job``'s alone): the passages
+    found, and a model's grounded answer when one is configured and the user has answers left."""
+    question = " ".join(question.split())[:MAX_QUESTION]
+    found = question_passages(user, question, job=job)
+    sources = [
+        Source(
+            number=number,
+            title=item.job.display_name,
+            start=item.passage.start,
+            end=item.passage.end,
+            moment=item.passage.moment,
+            text=item.passage.text,
+        )
+        for number, item in enumerate(found, start=1)
+    ]
+    chat = chat_model() if use_model else None
+    if chat is not None and sources and model_answers_left(user) <= 0:
+        answer = extractive_answer(
+            question,
+            sources,
+            note="You have used today's answers from the language model; these are the "
+            "passages that match.",
+        )
+    else:
+        answer = grounded_answer(question, sources, chat)
+    Question.objects.create(
+        owner=user,
+        job=job,
+        text=question,
+        answered_by=answer.by if answer.by != "passages" else "",
+    )
+    return Asked(question, answer, found)
