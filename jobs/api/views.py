@@ -29,6 +29,7 @@ from jobs.intake import rules
 from jobs.intake.uploads import refusal_message
 from jobs.models import LANGUAGES, ApiKey, Clip, Job
 from jobs.ranged import ranged_file_response
+from jobs.study.services import question_ask, study_notes_current, study_notes_make
 from transcripts import exports
 
 # --- Authentication and rate limits -----------------------------------------------------------------
@@ -415,6 +416,151 @@ def get_clip_thumbnail(
     request: HttpRequest, job_id: uuid.UUID, index: int = ClipIndex
 ) -> HttpResponse:
     return _clip_file(request, job_id, index, "jpg")
+
+
+# --- Study notes and questions --------------------------------------------------------------------------
+
+
+class NoteItemOut(Schema):
+    text: str
+    start: float = Field(description="Seconds: the moment the item comes from.")
+    end: float
+
+
+class NotePointOut(NoteItemOut):
+    topic: str
+
+
+class GlossaryOut(Schema):
+    term: str
+    definition: str = Field(description="The sentence that defines the term, as said.")
+    start: float
+    end: float
+
+
+class SelfTestOut(Schema):
+    question: str
+    answer: str
+    kind: Literal["cloze", "lecturer"]
+    start: float = Field(description="Seconds: where the answer is given.")
+    end: float
+
+
+class StudyNotesOut(Schema):
+    overview: str
+    summary: list[NoteItemOut]
+    points: list[NotePointOut]
+    glossary: list[GlossaryOut]
+    questions: list[SelfTestOut]
+    maker: str = Field(description="How the notes were made: extractive (no language model).")
+    markdown: str = Field(description="The same notes as a Markdown document.")
+
+
+class QuestionIn(Schema):
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    question: str = Field(..., min_length=1, max_length=500)
+    job_id: uuid.UUID | None = Field(None, description="Ask this lecture only; none: all of mine.")
+
+
+class PassageOut(Schema):
+    number: int = Field(description="The answer cites it as [number].")
+    job_id: uuid.UUID
+    title: str
+    start: float
+    end: float
+    moment: float = Field(description="Seconds to play from; inside [start, end].")
+    text: str
+    link: str = Field(description="The job page, playing from the moment.")
+
+
+class AnswerOut(Schema):
+    question: str
+    answer: str = Field(description="May cite passages as [1], [2].")
+    answered: bool = Field(description="False when the recordings do not answer the question.")
+    cited: list[int]
+    by: Literal["passages", "gemini", "openai"]
+    model: str
+    note: str = Field(description="Why no model answered, when one is configured.")
+    passages: list[PassageOut]
+
+
+def _notes_out(request: HttpRequest, job: Job) -> dict[str, Any]:
+    job_page = request.build_absolute_uri(job.get_absolute_url())
+    notes = study_notes_current(job=job)
+    if notes is None:
+        raise HttpError(404, "This job has no transcript yet.")
+    return {
+        **notes.to_dict(),
+        "markdown": notes.markdown(job.display_name, link=lambda s: f"{job_page}#t={s:.0f}"),
+    }
+
+
+@api.get(
+    "/jobs/{job_id}/notes",
+    response={200: StudyNotesOut, **ERRORS},
+    summary="Get the study notes of a job (made again first when the transcript was edited)",
+    tags=["study"],
+)
+def get_notes(request: HttpRequest, job_id: uuid.UUID) -> dict[str, Any]:
+    return _notes_out(request, _job(request, job_id))
+
+
+@api.post(
+    "/jobs/{job_id}/notes",
+    response={200: StudyNotesOut, **ERRORS},
+    summary="Make the study notes of a job again",
+    tags=["study"],
+)
+def remake_notes(request: HttpRequest, job_id: uuid.UUID) -> dict[str, Any]:
+    job = _job(request, job_id)
+    if job.status != Job.Status.SUCCEEDED or not hasattr(job, "transcript"):
+        raise HttpError(404, "This job has no transcript yet.")
+    study_notes_make(job=job)
+    return _notes_out(request, job)
+
+
+@api.post(
+    "/ask",
+    response={200: AnswerOut, 400: Error, **ERRORS},
+    summary="Ask a question of one lecture or of all my lectures",
+    description=(
+        "The passages of your transcripts that match, with their times; with a language model "
+        "configured on the server, an answer grounded in them that cites them as [n]."
+    ),
+    tags=["study"],
+)
+def ask(request: HttpRequest, body: QuestionIn) -> dict[str, Any]:
+    job = _job(request, body.job_id) if body.job_id else None
+    question = " ".join(body.question.split())
+    if not question:
+        raise HttpError(422, "The question is empty.")
+    asked = question_ask(user=_owner(request), question=question, job=job)
+    answer = asked.answer
+    return {
+        "question": asked.question,
+        "answer": answer.text,
+        "answered": answer.answered,
+        "cited": answer.cited,
+        "by": answer.by,
+        "model": answer.model,
+        "note": answer.note,
+        "passages": [
+            {
+                "number": number,
+                "job_id": found.job.pk,
+                "title": found.job.display_name,
+                "start": found.passage.start,
+                "end": found.passage.end,
+                "moment": found.passage.moment,
+                "text": found.passage.text,
+                "link": request.build_absolute_uri(
+                    f"{found.job.get_absolute_url()}#t={found.passage.moment:.2f}"
+                ),
+            }
+            for number, found in enumerate(asked.found, start=1)
+        ],
+    }
 
 
 # ``include("jobs.api.views")`` in config/urls.py: the API's URLs under the namespace it reverses with.
