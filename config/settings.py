@@ -220,6 +220,55 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env.string("LECTERN_MEDIA_ROOT", "") or DATA_DIR / "media").resolve()
 # Media is never served by URL: every file goes through a view that checks its owner.
 
+# --- Object storage (optional) -----------------------------------------------------------------------
+# With a bucket, every file a job keeps (source media, poster, slide pictures, clips, thumbnails)
+# lives there instead of under MEDIA_ROOT: django-storages' S3 storage, any S3-compatible server
+# (AWS S3, MinIO, Ceph, R2...). Web servers and workers then share no folder: pages hand out
+# short-lived signed URLs after the owner check, browsers upload large files straight to the bucket,
+# and each worker works in its own scratch folder (jobs.storage, jobs.pipeline.scratch). The names
+# are django-storages' and boto3's own; without keys boto3's usual chain (an instance role) is used.
+AWS_STORAGE_BUCKET_NAME = env.string("AWS_STORAGE_BUCKET_NAME")
+LECTERN_OBJECT_STORAGE = bool(AWS_STORAGE_BUCKET_NAME)
+AWS_S3_ENDPOINT_URL = env.string("AWS_S3_ENDPOINT_URL")
+AWS_S3_REGION_NAME = env.string("AWS_S3_REGION_NAME")
+AWS_ACCESS_KEY_ID = env.string("AWS_ACCESS_KEY_ID")
+AWS_SECRET_ACCESS_KEY = env.string("AWS_SECRET_ACCESS_KEY")
+# "path" for most self-hosted servers (MinIO); "virtual" or "auto" (empty) for AWS.
+AWS_S3_ADDRESSING_STYLE = env.string("AWS_S3_ADDRESSING_STYLE")
+if AWS_S3_ADDRESSING_STYLE not in ("", "auto", "path", "virtual"):
+    raise ImproperlyConfigured(
+        f"AWS_S3_ADDRESSING_STYLE must be auto, path or virtual, got {AWS_S3_ADDRESSING_STYLE!r}"
+    )
+# The endpoint as browsers reach it, when it differs from the servers' (compose: http://minio:9000
+# inside, http://127.0.0.1:9000 outside). Signed URLs are signed for this host.
+LECTERN_S3_PUBLIC_ENDPOINT_URL = env.string("LECTERN_S3_PUBLIC_ENDPOINT_URL")
+# How long a signed download or upload URL is valid (seconds). A player that seeks after this asks
+# the page again for a fresh one.
+LECTERN_SIGNED_URL_SECONDS = env.integer("LECTERN_SIGNED_URL_SECONDS", 600, minimum=10)
+# Direct uploads larger than this go in parts (S3 multipart), one signed URL a part.
+LECTERN_MULTIPART_PART_MB = env.integer("LECTERN_MULTIPART_PART_MB", 64, minimum=5)
+# A direct upload not turned into a job within this time is removed from the bucket by the sweeper.
+LECTERN_UPLOAD_ABANDON_SECONDS = env.integer("LECTERN_UPLOAD_ABANDON_SECONDS", 86400, minimum=60)
+if LECTERN_OBJECT_STORAGE:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+            "region_name": AWS_S3_REGION_NAME or None,
+            "access_key": AWS_ACCESS_KEY_ID or None,
+            "secret_key": AWS_SECRET_ACCESS_KEY or None,
+            "addressing_style": AWS_S3_ADDRESSING_STYLE or None,
+            "signature_version": "s3v4",
+            "querystring_expire": LECTERN_SIGNED_URL_SECONDS,
+            "file_overwrite": True,  # a job's names are its own; a retry replaces its files
+            "default_acl": None,  # private: the bucket's own policy, never public-read
+        },
+    }
+# Each worker's own working folder for a job on object storage (fetched media, audio, pictures and
+# clips before they are uploaded); emptied when the job ends. Local, never shared.
+LECTERN_SCRATCH_DIR = Path(env.string("LECTERN_SCRATCH_DIR", "") or DATA_DIR / "scratch").resolve()
+
 # Uploads stream to disk in chunks; the limit is enforced while they arrive (jobs.intake.uploads).
 MAX_UPLOAD_MB = env.integer("LECTERN_MAX_UPLOAD_MB", 2048, minimum=1)
 MAX_DURATION_MINUTES = env.integer("LECTERN_MAX_DURATION_MINUTES", 240, minimum=1)

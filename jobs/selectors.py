@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.safestring import SafeString, mark_safe
@@ -268,17 +269,24 @@ def export_filename(job: Job, fmt: str) -> str:
     return f"{stem}.{fmt}"
 
 
-def clip_file(job: Job, index: int, kind: str) -> tuple[Path, str]:
-    """A clip's video (``kind`` "mp4") or thumbnail ("jpg") on disk and its download name, or 404."""
+def clip_stored(job: Job, index: int, kind: str) -> tuple[str, str]:
+    """A clip's video (``kind`` "mp4") or thumbnail ("jpg"): its storage name and download name,
+    or 404."""
     field = {"mp4": "file", "jpg": "thumbnail"}.get(kind)
     clip = job.clips.filter(index=index).first()
     stored = getattr(clip, field) if clip is not None and field else None
     if not stored:
         raise Http404("No such clip.")
-    path = Path(stored.path)
+    return stored.name, f"{export_filename(job, kind).rsplit('.', 1)[0]}-clip-{index + 1}.{kind}"
+
+
+def clip_file(job: Job, index: int, kind: str) -> tuple[Path, str]:
+    """A clip's video or thumbnail on disk (the embedded default) and its download name, or 404."""
+    name, download = clip_stored(job, index, kind)
+    path = Path(default_storage.path(name))  # safe_join: never outside MEDIA_ROOT
     if not path.exists():
         raise Http404("The clip file is gone.")
-    return path, f"{export_filename(job, kind).rsplit('.', 1)[0]}-clip-{index + 1}.{kind}"
+    return path, download
 
 
 @dataclass(frozen=True)

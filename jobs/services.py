@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,8 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from jobs.models import Job
+from jobs.models import Job, job_upload_path
 from jobs.pipeline.cache import cached_source, copy_pictures
+from jobs.storage import objects
+from jobs.storage.direct import Uploaded
 from transcripts.media import MediaError, probe
 from transcripts.models import Segment, Transcript
 from transcripts.selectors import transcript_record
@@ -83,10 +84,13 @@ def job_create(
     diarize: bool = False,
     speakers: int | None = None,
     batch: uuid.UUID | None = None,
+    uploaded: Uploaded | None = None,
 ) -> Job:
-    """Create a job for an uploaded file or a link, and queue it (or finish it from the cache)."""
-    if (upload is None) == (not url):
-        raise ValueError("A job needs exactly one of an upload or a URL.")
+    """Create a job for an uploaded file, a link, or a file the browser put in the bucket
+    (``uploaded``, from ``jobs.storage.direct.upload_take``); queue it (or finish it from the
+    cache)."""
+    if sum((upload is not None, bool(url), uploaded is not None)) != 1:
+        raise ValueError("A job needs exactly one of an upload, a URL or a direct upload.")
     job = Job(
         owner=owner,
         title=title.strip()[:200],
@@ -111,6 +115,8 @@ def job_create(
         logger.info("job %s created by user %s from a link", job.pk, owner.pk)
         return job
     job.source_kind = Job.Source.UPLOAD
+    if uploaded is not None:
+        return _job_from_direct_upload(job, uploaded)
     job.original_name = clean_original_name(upload.name or "")
     # Hashed before the transaction: a large file must not hold the database's write lock.
     job.media_sha256 = _hash_upload(upload)
@@ -127,10 +133,30 @@ def job_create(
     return job
 
 
+def _job_from_direct_upload(job: Job, uploaded: Uploaded) -> Job:
+    """The object moves into the job's folder (a copy by the server, then the upload goes): the
+    job's id is known before its row is saved, so that no transaction waits on the copy. Its hash
+    is left to the worker, which reads the bytes anyway (the cache of identical files then works
+    there, not at upload)."""
+    job.original_name = clean_original_name(uploaded.original_name)
+    name = job_upload_path(job, job.original_name)
+    objects.copy(uploaded.name, name)
+    with transaction.atomic():
+        job.media.name = name
+        job.media_size = uploaded.size
+        job.save()
+        job_enqueue(job)
+    objects.delete(uploaded.name)
+    logger.info("job %s created by user %s from a direct upload", job.pk, job.owner_id)
+    return job
+
+
 def _note_length(job: Job) -> None:
     """The upload's length (and whether it is a video) at once, so that a queued job has a time
     left before a worker takes it. Only a hint: the worker checks the file again and fails it
     there when it is not media; a header read, so outside the transaction."""
+    if objects.on_bucket():
+        return  # the bytes are in the bucket: the worker reads the length when it fetches them
     try:
         info = probe(Path(job.media.path))
     except MediaError:
@@ -185,12 +211,14 @@ def job_create_batch(
     owner: AbstractBaseUser,
     uploads: list[UploadedFile] = (),
     urls: list[str] = (),
+    uploaded: list[Uploaded] = (),
     **options: object,
 ) -> list[Job]:
     """One job per file or link, sharing a batch id when there is more than one."""
-    count = len(uploads) + len(urls)
+    count = len(uploads) + len(urls) + len(uploaded)
     batch = uuid.uuid4() if count > 1 else None
     jobs = [job_create(owner=owner, upload=upload, batch=batch, **options) for upload in uploads]
+    jobs += [job_create(owner=owner, uploaded=item, batch=batch, **options) for item in uploaded]
     jobs += [job_create(owner=owner, url=url, batch=batch, **options) for url in urls]
     return jobs
 
@@ -236,11 +264,11 @@ def job_retry(*, job: Job) -> bool:
 
 
 def job_delete(*, job: Job) -> None:
-    """Delete a job with every file it owns."""
-    folder = job.media_path()
+    """Delete a job with every file it owns (its folder, or its objects in the bucket)."""
+    folder = job.media_dir()
     job_cancel(job=job)
     job.delete()
-    shutil.rmtree(folder, ignore_errors=True)
+    objects.delete_job_files(folder)
 
 
 def clips_refresh_captions(*, job: Job, start: float, end: float) -> list[int]:

@@ -8,6 +8,7 @@ from jobs.ops.logs import job_context
 from jobs.pages import layout_check
 from jobs.pipeline import sweeper, worker
 from jobs.pipeline.notifications import notify_job_finished
+from jobs.storage import direct
 
 
 def run_job(job_id: str) -> str | None:
@@ -18,8 +19,11 @@ def run_job(job_id: str) -> str | None:
 
 
 def sweep_stale_jobs() -> str:
-    """Run every minute by the schedule that migration jobs.0003 creates."""
-    return sweeper.sweep_stale_jobs().summary()
+    """Run every minute by the schedule that migration jobs.0003 creates; on object storage it
+    also removes direct uploads that never became a job."""
+    summary = sweeper.sweep_stale_jobs().summary()
+    abandoned = direct.sweep_abandoned()
+    return f"{summary}; {abandoned} abandoned uploads removed" if abandoned else summary
 
 
 def rerender_clips(job_id: str, indexes: list[int]) -> int:

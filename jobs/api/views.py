@@ -29,6 +29,7 @@ from jobs.intake import rules
 from jobs.intake.uploads import refusal_message
 from jobs.models import LANGUAGES, ApiKey, Clip, Job
 from jobs.ranged import ranged_file_response
+from jobs.storage import objects, serve
 from jobs.study.services import question_ask, study_notes_current, study_notes_make
 from transcripts import exports
 
@@ -373,7 +374,16 @@ def list_clips(request: HttpRequest, job_id: uuid.UUID) -> list[dict[str, Any]]:
 
 
 def _clip_file(request: HttpRequest, job_id: uuid.UUID, index: int, kind: str) -> HttpResponse:
-    path, name = selectors.clip_file(_job(request, job_id), index, kind)
+    job = _job(request, job_id)  # the owner check, before anything is signed
+    if objects.on_bucket():
+        stored, name = selectors.clip_stored(job, index, kind)
+        return serve.signed_redirect(
+            stored,
+            filename=name,
+            content_type="video/mp4" if kind == "mp4" else "image/jpeg",
+            attachment=True,
+        )
+    path, name = selectors.clip_file(job, index, kind)
     response = ranged_file_response(request, path, filename=name, attachment=True)
     # Set here as well: ranged_file_response's whole-file branch leaves the disposition out.
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -386,7 +396,11 @@ def _binary(content_type: str) -> dict[str, Any]:
             200: {
                 "description": "The file.",
                 "content": {content_type: {"schema": {"type": "string", "format": "binary"}}},
-            }
+            },
+            302: {
+                "description": "With object storage: the file is in the bucket, at the short-lived "
+                "signed URL in Location (signed only after the owner check).",
+            },
         }
     }
 

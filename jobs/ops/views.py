@@ -31,6 +31,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from jobs.models import Job
 from jobs.pipeline.sweeper import SCHEDULE_NAME
+from jobs.storage import objects
 from transcripts import backends
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,11 @@ def check_backend() -> Check:
     return {"ok": True, "name": chosen.name}
 
 
+def check_bucket() -> Check:
+    objects.client().head_bucket(Bucket=objects.bucket().bucket_name)
+    return {"ok": True, "kind": "bucket"}
+
+
 CHECKS: dict[str, Callable[[], Check]] = {
     "database": check_database,
     "broker": check_broker,
@@ -97,6 +103,8 @@ CHECKS: dict[str, Callable[[], Check]] = {
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when every check passes, 503 otherwise, with each check's outcome as JSON."""
     checks = {name: _timed(check) for name, check in CHECKS.items()}
+    if objects.on_bucket():  # the bucket is then where every job's files are
+        checks["storage"] = _timed(check_bucket)
     ok = all(result["ok"] for result in checks.values())
     return JsonResponse(
         {"status": "ok" if ok else "failing", "checks": checks}, status=200 if ok else 503

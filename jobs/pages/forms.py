@@ -25,6 +25,15 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class TokenListField(forms.Field):
+    """The tokens of files the browser sent straight to the bucket (``jobs.storage.direct``)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        return [str(item) for item in value or [] if item]
+
+
 class UploadForm(forms.Form):
     media = MultipleFileField(
         label="Audio or video files",
@@ -39,6 +48,7 @@ class UploadForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "https://…  (one per line)"}),
         help_text="A video page or a direct link to a media file; one per line.",
     )
+    uploaded = TokenListField(required=False)
     title = forms.CharField(label="Title", max_length=200, required=False)
     language = forms.ChoiceField(label="Language", choices=LANGUAGES, initial="auto")
     task = forms.ChoiceField(label="Output", choices=Job.Task.choices, initial=Job.Task.TRANSCRIBE)
@@ -117,7 +127,7 @@ class UploadForm(forms.Form):
                 or f"A file is larger than the {settings.MAX_UPLOAD_MB} MB upload limit.",
             )
             return cleaned
-        count = len(cleaned.get("media") or []) + len(cleaned.get("urls") or [])
+        count = sum(len(cleaned.get(name) or []) for name in ("media", "urls", "uploaded"))
         if not self.errors and count == 0:
             raise forms.ValidationError("Choose a file to upload or paste a link.")
         if count > settings.MAX_BATCH:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +21,7 @@ from jobs.highlights.compiler import caption_font_missing, render_clip
 from jobs.highlights.layout import LayoutResult, Region
 from jobs.highlights.reframe import LOW_CONFIDENCE
 from jobs.models import Job
+from jobs.pipeline.scratch import workspace
 
 logger = logging.getLogger(__name__)
 
@@ -222,20 +222,24 @@ def rerender_layout(job_id: str) -> int:
     _progress(job_id, state="running", done=0, total=len(clips), error="")
     done = 0
     try:
-        for clip in clips:
-            rendered = render_clip(
-                Path(job.media.path),
-                {"ranges": clip.ranges, "start": clip.start, "end": clip.end},
-                segments,
-                Path(clip.file.path),
-                layout=job.clip_layout,
-                regions=regions,
-            )
-            clip.layout = rendered.arrangement
-            clip.duration = rendered.duration
-            clip.save(update_fields=["layout", "duration"])
-            done += 1
-            _progress(job_id, done=done)
+        with workspace(job) as space:  # the job's folder, or a scratch folder on a bucket
+            media = space.local(job.media.name)
+            for clip in clips:
+                rendered = render_clip(
+                    media,
+                    {"ranges": clip.ranges, "start": clip.start, "end": clip.end},
+                    segments,
+                    space.root / clip.file.name,
+                    layout=job.clip_layout,
+                    regions=regions,
+                )
+                space.publish(rendered.video, again=True)
+                space.publish(rendered.thumbnail, again=True)
+                clip.layout = rendered.arrangement
+                clip.duration = rendered.duration
+                clip.save(update_fields=["layout", "duration"])
+                done += 1
+                _progress(job_id, done=done)
     except Exception as exc:  # the page must say so, not spin forever
         logger.exception("job %s: re-rendering clips for the new layout failed", job_id)
         _progress(job_id, state="failed", error=f"Rendering the clips again failed: {exc}")

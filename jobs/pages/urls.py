@@ -1,12 +1,14 @@
 from django.urls import path
 
-from jobs.pages import layout_views, study, views
+from jobs.pages import direct_upload, layout_views, study, views
 
 app_name = "jobs"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("jobs/new/", views.job_create, name="create"),
+    path("jobs/uploads/", direct_upload.upload_start, name="upload-start"),
+    path("jobs/uploads/complete/", direct_upload.upload_complete, name="upload-complete"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="detail"),
     path("jobs/<uuid:job_id>/cancel/", views.job_cancel, name="cancel"),
     path("jobs/<uuid:job_id>/retry/", views.job_retry, name="retry"),

@@ -19,6 +19,7 @@ from jobs.intake.uploads import refusal_message
 from jobs.models import Job
 from jobs.pages.forms import UploadForm
 from jobs.ranged import ranged_file_response
+from jobs.storage import direct, objects, serve
 from transcripts import exports
 from transcripts.media import MediaError, probe, served_type
 from transcripts.models import Segment
@@ -46,7 +47,14 @@ def _dashboard(request: HttpRequest, form: UploadForm, status: int = 200) -> Htt
     return render(
         request,
         "jobs/dashboard.html",
-        {"form": form, "query": query, "hits": hits, **_job_list(request)},
+        {
+            "form": form,
+            "query": query,
+            "hits": hits,
+            # With a bucket, the page's script sends files there itself (jobs.storage.direct).
+            "direct_upload": objects.on_bucket(),
+            **_job_list(request),
+        },
         status=status,
     )
 
@@ -76,10 +84,19 @@ def job_create(request: HttpRequest) -> HttpResponse:
     )
     if not form.is_valid():
         return _dashboard(request, form, status=413 if too_large else 400)
+    try:
+        uploaded = [
+            direct.upload_take(user_id=request.user.pk, token=token)
+            for token in form.cleaned_data["uploaded"]
+        ]
+    except direct.UploadRefused as exc:
+        form.add_error("media", str(exc))
+        return _dashboard(request, form, status=400)
     jobs = services.job_create_batch(
         owner=request.user,
         uploads=form.cleaned_data["media"],
         urls=form.cleaned_data["urls"],
+        uploaded=uploaded,
         title=form.cleaned_data["title"],
         language=form.cleaned_data["language"],
         task=form.cleaned_data["task"],
@@ -178,6 +195,14 @@ def job_media(request: HttpRequest, job_id: str) -> HttpResponse:
     job = selectors.job_for_user(request.user, job_id)
     if not job.media:
         raise Http404("This job has no media.")
+    if objects.on_bucket():
+        content_type = serve.media_type(job.media.name, has_video=job.has_video)
+        return serve.signed_redirect(
+            job.media.name,
+            filename=job.original_name or Path(job.media.name).name,
+            content_type=content_type,
+            attachment=content_type is None,
+        )
     path = Path(job.media.path)
     if not path.exists():
         raise Http404("The media file is gone.")
@@ -199,6 +224,8 @@ def job_media(request: HttpRequest, job_id: str) -> HttpResponse:
 @require_GET
 def job_poster(request: HttpRequest, job_id: str) -> HttpResponse:
     job = selectors.job_for_user(request.user, job_id)
+    if job.poster and objects.on_bucket():
+        return serve.signed_redirect(job.poster.name, content_type="image/jpeg")
     path = Path(job.poster.path) if job.poster else None
     if path is None or not path.is_file():
         raise Http404("This job has no poster frame.")
@@ -209,6 +236,14 @@ def job_poster(request: HttpRequest, job_id: str) -> HttpResponse:
 @require_GET
 def clip_file(request: HttpRequest, job_id: str, index: int, kind: str) -> HttpResponse:
     job = selectors.job_for_user(request.user, job_id)
+    if objects.on_bucket():
+        stored, name = selectors.clip_stored(job, index, kind)
+        return serve.signed_redirect(
+            stored,
+            filename=name,
+            content_type="video/mp4" if kind == "mp4" else "image/jpeg",
+            attachment=request.GET.get("download") == "1",
+        )
     path, name = selectors.clip_file(job, index, kind)
     return ranged_file_response(
         request, path, filename=name, attachment=request.GET.get("download") == "1"
@@ -252,8 +287,13 @@ def slide_image(request: HttpRequest, job_id: str, index: int) -> HttpResponse:
     if not 0 <= index < len(slides) or not isinstance(slides[index], dict):
         raise Http404("No such slide.")
     # The path comes from the job's own record, but is still kept inside the job's folder.
+    name = str(slides[index].get("image") or "")
+    if objects.on_bucket():
+        if not serve.in_folder(name, job.media_dir()) or not name.endswith(".jpg"):
+            raise Http404("The slide picture is gone.")
+        return serve.signed_redirect(name, content_type="image/jpeg")
     folder = job.media_path().resolve()
-    path = (Path(settings.MEDIA_ROOT) / str(slides[index].get("image") or "")).resolve()
+    path = (Path(settings.MEDIA_ROOT) / name).resolve()
     if not path.is_relative_to(folder) or path.suffix != ".jpg" or not path.is_file():
         raise Http404("The slide picture is gone.")
     return ranged_file_response(request, path)

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 
 from jobs.models import Job
+from jobs.storage import objects
 from transcripts import backends
 from transcripts.backends.base import BackendError, TranscribeOptions
 
@@ -83,6 +84,15 @@ def copy_pictures(source: Job, job: Job) -> None:
     source_folder = source.media_path().resolve()
 
     def copy(name: str, relative: str) -> str | None:
+        if objects.on_bucket():
+            # Inside the bucket, by the server; only names from the source's own folder.
+            target = f"{job.media_dir()}/{relative}"
+            if not name.startswith(f"{source.media_dir()}/") or ".." in name:
+                return None
+            if objects.size(name) is None:
+                return None
+            objects.copy(name, target)
+            return target
         original = (root / name).resolve()
         if not name or not original.is_relative_to(source_folder) or not original.is_file():
             return None

@@ -8,13 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-
 from jobs.highlights.layout import LayoutResult
 from jobs.highlights.run import HighlightsOutcome
 from jobs.models import Clip, Job
 from jobs.pipeline.cache import cached_source
 from jobs.pipeline.runner import Reused, slide_rows
+from jobs.pipeline.scratch import Workspace
 from jobs.pipeline.stages.fetch import Fetched
 from jobs.pipeline.stages.slides import SlidesRead
 from jobs.study.notes import StudyNotes
@@ -30,18 +29,29 @@ DRAFT_INTERVAL_SECONDS = 1.0
 
 
 class JobStore:
-    def __init__(self, job: Job) -> None:
+    """``space``: where the run works (``jobs.pipeline.scratch``); a file the job keeps is named
+    relative to its root, and uploaded to the bucket when the job's files live there."""
+
+    def __init__(self, job: Job, space: Workspace) -> None:
         self.job = job
-        self.root = Path(settings.MEDIA_ROOT)
+        self.space = space
+        self.root = space.root
         self._drafted: int | None = None  # draft segments stored; None: none yet this run
         self._last_draft = 0.0
 
     def _relative(self, path: Path) -> str:
-        return str(Path(path).relative_to(self.root))
+        return self.space.publish(path)
+
+    def _publish_slides(self, slides: SlidesRead) -> None:
+        for slide in slides.slides:
+            self.space.publish(slide.image)
 
     def fetched(self, fetched: Fetched, *, title: str) -> None:
         job = self.job
-        job.media.name = self._relative(fetched.path)
+        name = self.space.name(fetched.path)
+        # An upload is in storage already, under this very name; a link's download is not.
+        uploaded = job.source_kind == Job.Source.UPLOAD and name == job.media.name
+        job.media.name = name if uploaded else self._relative(fetched.path)
         job.title = job.title or title
         job.duration = fetched.info.duration
         job.has_video = fetched.info.has_video
@@ -61,6 +71,7 @@ class JobStore:
 
     def slides(self, slides: SlidesRead) -> None:
         # Kept before transcription, so that the page shows them while it runs.
+        self._publish_slides(slides)
         self.job.analysis = {**(self.job.analysis or {}), "slides": slide_rows(slides, self.root)}
         self.job.save(update_fields=["analysis"])
 
@@ -100,6 +111,7 @@ class JobStore:
         job = self.job
         # An earlier attempt's clips go: this run renders them again.
         job.clips.all().delete()
+        self._publish_slides(slides)
         detected = (job.analysis or {}).get("layout_detected")
         job.analysis = {
             "silences": [list(pause) for pause in outcome.silences],

@@ -28,6 +28,7 @@ from jobs.pipeline.children import descendants, kill_descendants
 from jobs.pipeline.config import run_settings
 from jobs.pipeline.plans import PLAN_TRANSCRIPT, Plan, spans
 from jobs.pipeline.runner import Request
+from jobs.pipeline.scratch import Workspace, workspace
 from jobs.pipeline.shutdown import WorkerStopping, requeue_on_sigterm, stop_requested
 from jobs.pipeline.store import JobStore
 from transcripts.backends.base import BackendError
@@ -157,10 +158,6 @@ def _ours(job: Job) -> QuerySet[Job]:
     return Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, started_at=job.started_at)
 
 
-def job_audio_path(job: Job) -> Path:
-    return job.media_path() / "audio.wav"
-
-
 def run(job_id: str, *, notify: Callable[[Job], None] | None = None) -> Job | None:
     """Run one job from its current state to the end. Returns the job, or None if not ours."""
     if not connection.in_atomic_block:  # never close a connection under a caller's transaction
@@ -201,16 +198,16 @@ def run(job_id: str, *, notify: Callable[[Job], None] | None = None) -> Job | No
     return job
 
 
-def _request(job: Job) -> Request:
+def _request(job: Job, space: Workspace) -> Request:
     if job.source_kind == Job.Source.URL:
         source: Path | str = job.source_url
     elif job.media:
-        source = Path(job.media.path)
+        source = space.local(job.media.name)  # fetched from the bucket into the scratch folder
     else:
         raise MediaError("This job has no media file.")
     return Request(
         source=source,
-        folder=job.media_path(),
+        folder=space.folder(job),
         title=job.title,
         language=job.transcription_language,
         task=job.task,
@@ -226,7 +223,9 @@ def _request(job: Job) -> Request:
 
 
 def _run_stages(job: Job, progress: Progress) -> None:
-    done = runner.run(_request(job), run_settings(), JobStore(job), progress)
+    # On a bucket the run works in this worker's own scratch folder, removed when it ends.
+    with workspace(job) as space:
+        done = runner.run(_request(job, space), run_settings(), JobStore(job, space), progress)
     ran: dict[str, object] = {"backend": done.backend, "model_name": done.model}
     if done.reused:
         ran["cached_from_hash"] = True
@@ -274,16 +273,19 @@ def rerender_clips(job_id: str, indexes: list[int]) -> int:
     segments = list(job.transcript.segments.all())
     layout = (job.analysis or {}).get("layout")
     done = 0
-    for clip in job.clips.filter(index__in=indexes):
-        output = Path(clip.file.path)
-        render_clip(
-            Path(job.media.path),
-            {"ranges": clip.ranges, "start": clip.start, "end": clip.end},
-            segments,
-            output,
-            layout=job.clip_layout,
-            regions=layout,
-        )
-        done += 1
+    with workspace(job) as space:
+        media = space.local(job.media.name)
+        for clip in job.clips.filter(index__in=indexes):
+            rendered = render_clip(
+                media,
+                {"ranges": clip.ranges, "start": clip.start, "end": clip.end},
+                segments,
+                space.root / clip.file.name,
+                layout=job.clip_layout,
+                regions=layout,
+            )
+            space.publish(rendered.video, again=True)
+            space.publish(rendered.thumbnail, again=True)
+            done += 1
     logger.info("job %s: %s clip(s) rendered again after an edit", job.pk, done)
     return done
