@@ -488,6 +488,47 @@ def openai(data: dict[str, Any]) -> list[str]:
     ]
 
 
+def study(data: dict[str, Any]) -> list[str]:
+    one, every, ask = data["retrieval_one"], data["retrieval_all"], data["ask_all"]
+    share = data.get("notes_share")
+    items = data.get("notes_items") or {}
+    lines = [
+        "## Study: questions over 1,000 lectures, and the notes stage",
+        "",
+        f"`{data['command']}` — one user owning {data['transcripts']:,} transcripts of "
+        f"{data['minutes_each']} minutes each ({data['segments']:,} lines) on SQLite (FTS5): "
+        "filler lines of English words drawn with Zipf weights, and the six known lectures of "
+        "`tests/study/corpus.py` padded to 30 minutes. Each of its "
+        f"{data['questions']} questions (tuning and held-out) asked {data['repeats']} times; "
+        "retrieval is `question_passages` (the full-text query, the lines around the matches, "
+        "the ranking), the whole ask is `question_ask` without a model (retrieval, the "
+        "extractive answer, the question's row).",
+        "",
+        "| figure | p50 | p95 (goal ≤ 100 ms) | max | hit rate, right topic in the top 3 |",
+        "|---|---|---|---|---|",
+        f"| retrieval, all my lectures | {every['p50_ms']:.1f} ms | **{every['p95_ms']:.1f} ms**, "
+        f"{_ok(every['p95_ms'], 100)} | {every['max_ms']:.1f} ms | {data['hit_rate_all']:.0%} |",
+        f"| retrieval, one lecture | {one['p50_ms']:.1f} ms | **{one['p95_ms']:.1f} ms**, "
+        f"{_ok(one['p95_ms'], 100)} | {one['max_ms']:.1f} ms | {data['hit_rate_one']:.0%} |",
+        f"| whole ask, all my lectures | {ask['p50_ms']:.1f} ms | {ask['p95_ms']:.1f} ms | "
+        f"{ask['max_ms']:.1f} ms | |",
+        "",
+        f"Notes stage on 30 minutes ({data['notes_lines']} word-timed lines, no topics given, so "
+        f"the local analyser runs too): {_s(data['notes_seconds'], 3)}, giving "
+        f"{items.get('summary', 0)} summary sentences, {items.get('points', 0)} key points, "
+        f"{items.get('glossary', 0)} glossary terms and {items.get('questions', 0)} questions. "
+        + (
+            f"Transcribing 30 minutes at the transcription section's job realtime factor "
+            f"({data['transcription_realtime']:.1f}× with tiny.en) takes "
+            f"{data['transcription_seconds']:.0f} s: **notes ÷ transcription = {share:.2%}**."
+            if share is not None
+            else "No transcription figure to divide by (run the transcription section)."
+        ),
+        "",
+    ]
+    return lines
+
+
 WRITERS = {
     "transcription": transcription,
     "backends": backends,
@@ -500,6 +541,7 @@ WRITERS = {
     "layout": layout,
     "languages": languages,
     "openai": openai,
+    "study": study,
 }
 
 

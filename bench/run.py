@@ -23,7 +23,7 @@ from bench.report import write_markdown
 
 SECTIONS = (
     "transcription", "backends", "highlights", "memory", "web", "vocabulary", "speakers",
-    "captions", "languages", "layout", "openai",
+    "captions", "languages", "layout", "openai", "study",
 )  # fmt: skip
 RESULTS = env.REPO / "bench" / "results.json"
 DOC = env.REPO / "docs" / "benchmarks.md"
@@ -135,6 +135,10 @@ def measure(
         from bench import openai_compat
 
         return openai_compat.measure(main_file, data_dir, repeats)
+    if name == "study":
+        from bench import study
+
+        return study.measure(1 if args.quick else 5)
     if name == "web":
         return web.measure(long, data_dir, repeats, 8 if args.quick else 40)
     raise ValueError(name)
