@@ -68,6 +68,9 @@ class Command(BaseCommand):
         parser.add_argument("--clip-layout", choices=["vertical", "original"], default="vertical")
         parser.add_argument("--diarize", action="store_true", help="Label who speaks when.")
         parser.add_argument("--speakers", type=int, help="How many speakers (with --diarize).")
+        parser.add_argument(
+            "--notes", metavar="FILE", help="Also write the study notes here (Markdown)."
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         raw = str(options["source"])
@@ -126,6 +129,12 @@ class Command(BaseCommand):
                 if done.highlights.rendered
                 else "no passage was long enough for a clip"
             )
+        if options["notes"] and done.study is not None:
+            # Each moment as a media fragment of the source, which players and browsers seek to.
+            link = source if isinstance(source, str) else Path(source).name
+            notes = done.study.markdown(name, link=lambda seconds: f"{link}#t={seconds:.0f}")
+            Path(str(options["notes"])).write_text(notes, encoding="utf-8")
+            self.stderr.write(f"wrote study notes to {options['notes']}")
         if options["output"]:
             Path(str(options["output"])).write_text(text, encoding="utf-8")
             self.stderr.write(
