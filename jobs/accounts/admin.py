@@ -14,7 +14,7 @@ from jobs.accounts.usage import METERED_BACKENDS, month_start
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "metered_minutes_quota"]
+    list_display = ["user", "metered_minutes_quota", "llm_answers_per_day"]
     search_fields = ["user__username", "user__email"]
     raw_id_fields = ["user"]
 
@@ -22,7 +22,7 @@ class ProfileAdmin(admin.ModelAdmin):
 class ProfileInline(admin.StackedInline):
     model = Profile
     can_delete = False
-    fields = ["metered_minutes_quota"]
+    fields = ["metered_minutes_quota", "llm_answers_per_day"]
     verbose_name_plural = "Usage limits"
 
 

@@ -16,6 +16,10 @@ class Profile(models.Model):
     metered_minutes_quota = models.PositiveIntegerField(
         null=True, blank=True, help_text="Empty: use LECTERN_METERED_MINUTES_QUOTA."
     )
+    # Answers a day from the language model for questions about lectures; empty: the site default.
+    llm_answers_per_day = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: use LECTERN_LLM_ANSWERS_PER_DAY."
+    )
 
     class Meta:
         # Moved here from the transcripts app; the table keeps its name (no data moves).

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from jobs.highlights.vocabulary import distinctive_terms
-from jobs.models import Job, Question, StudyNotes
+from jobs.models import Job, Profile, Question, StudyNotes
 from jobs.study.answer import (
     Answer,
     ChatModel,
@@ -100,9 +100,17 @@ def chat_model() -> ChatModel | None:
 
 
 def model_answers_left(user: AbstractBaseUser) -> int:
+    """Answers from the language model the user may still have in the last 24 hours: their own
+    limit (set by staff on their profile, like the transcription quota) or the site's."""
+    own = (
+        Profile.objects.filter(user_id=user.pk)
+        .values_list("llm_answers_per_day", flat=True)
+        .first()
+    )
+    limit = settings.LECTERN_LLM_ANSWERS_PER_DAY if own is None else own
     since = timezone.now() - timedelta(days=1)
     used = Question.objects.filter(owner=user, asked_at__gte=since).exclude(answered_by="")
-    return max(0, settings.LECTERN_LLM_ANSWERS_PER_DAY - used.count())
+    return max(0, limit - used.count())
 
 
 @dataclass

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from jobs.models import Job, Question, StudyNotes
+from jobs.models import Job, Profile, Question, StudyNotes
 from jobs.tasks import run_job
 from tests.factories import job_from_file
 from tests.servers import OpenAIServer, rate_limited
@@ -156,3 +156,16 @@ def test_the_worker_makes_the_notes_after_the_transcript(alice, jfk_wav):
     notes = StudyNotes.objects.get(job=job)
     assert notes.made_from == job.transcript.updated_at
     assert notes.notes["points"] and "ask not what your country" in json.dumps(notes.notes).lower()
+
+
+def test_staff_can_set_a_users_own_limit_on_model_answers(client, alice, plants, settings):
+    with OpenAIServer() as server:
+        settings.LECTERN_LLM, settings.LECTERN_LLM_BASE_URL = "openai", server.base_url
+        settings.LECTERN_LLM_ANSWERS_PER_DAY = 100
+        Profile.objects.create(user=alice, llm_answers_per_day=0)
+        client.force_login(alice)
+        html = client.post(
+            reverse("jobs:ask-job", args=[plants.pk]), {"q": "What is osmosis?"}, headers=HX
+        ).content.decode()
+    assert "used today&#x27;s answers from the language model" in html
+    assert server.requests == []
