@@ -348,6 +348,8 @@ LECTERN_LLM_MODEL = env.string("LECTERN_LLM_MODEL")  # gemini: GEMINI_MODEL or g
 LECTERN_LLM_TIMEOUT = env.number("LECTERN_LLM_TIMEOUT", 30, minimum=1)
 # Model answers a day per user; past it a question gets the passages alone.
 LECTERN_LLM_ANSWERS_PER_DAY = env.integer("LECTERN_LLM_ANSWERS_PER_DAY", 100, minimum=0)
+# Study notes written by that model too (one request a job; off: extractive notes, offline).
+LECTERN_LLM_NOTES = env.boolean("LECTERN_LLM_NOTES", False)
 # Minutes a month each user may send to a metered backend (OpenAI); staff can set it per user.
 METERED_MINUTES_QUOTA = env.integer("LECTERN_METERED_MINUTES_QUOTA", 600, minimum=0)
 # Who may send how many minutes to a metered backend: a dotted path, so that transcripts/ needs

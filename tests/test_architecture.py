@@ -145,7 +145,12 @@ def test_it_keeps_the_highlight_agents_plain_python():
 
 # jobs/study/: these are plain Python (the runner makes notes with them); selectors and services
 # beside them are their Django side.
-STUDY_PLAIN = ("jobs.study.notes", "jobs.study.retrieval", "jobs.study.answer")
+STUDY_PLAIN = (
+    "jobs.study.notes",
+    "jobs.study.retrieval",
+    "jobs.study.answer",
+    "jobs.study.written",
+)
 
 
 def test_it_keeps_the_study_notes_and_answers_plain_python():

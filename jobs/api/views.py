@@ -455,7 +455,7 @@ class GlossaryOut(Schema):
 class SelfTestOut(Schema):
     question: str
     answer: str
-    kind: Literal["cloze", "lecturer"]
+    kind: Literal["cloze", "lecturer", "model"]
     start: float = Field(description="Seconds: where the answer is given.")
     end: float
 
@@ -466,7 +466,8 @@ class StudyNotesOut(Schema):
     points: list[NotePointOut]
     glossary: list[GlossaryOut]
     questions: list[SelfTestOut]
-    maker: str = Field(description="How the notes were made: extractive (no language model).")
+    maker: str = Field(description="extractive (no language model), gemini or openai.")
+    note: str = Field("", description="Why a model's notes are not these, or that they are old.")
     markdown: str = Field(description="The same notes as a Markdown document.")
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from jobs.highlights.run import HighlightOptions
 from jobs.intake import rules
 from jobs.pipeline.runner import RunSettings
+from jobs.study.services import notes_model
 
 
 def run_settings() -> RunSettings:
@@ -17,4 +18,5 @@ def run_settings() -> RunSettings:
         tesseract=settings.LECTERN_TESSERACT,
         layout_timeout=settings.JOB_TIMEOUT,
         highlights=HighlightOptions.from_settings(settings.HIGHLIGHTS, settings.GEMINI),
+        notes_model=notes_model(),
     )

@@ -48,7 +48,9 @@ from jobs.pipeline.stages.fetch import Fetched, Limits, fetch
 from jobs.pipeline.stages.poster import make_poster
 from jobs.pipeline.stages.slides import SlidesRead, read_slides
 from jobs.pipeline.stages.transcribe import Transcribed, transcribe
+from jobs.study.answer import ChatModel
 from jobs.study.notes import StudyNotes, make_notes
+from jobs.study.written import notes_with_model
 from transcripts.backends.base import SegmentResult, TranscribeOptions
 from transcripts.diarization.encoder import EncoderUnavailable
 from transcripts.lines import in_lines
@@ -87,6 +89,7 @@ class RunSettings:
     tesseract: str = "tesseract"
     layout_timeout: float | None = None
     highlights: HighlightOptions = field(default_factory=HighlightOptions)
+    notes_model: ChatModel | None = None  # None: extractive study notes only
 
 
 @dataclass(frozen=True)
@@ -308,17 +311,18 @@ def run(
                 "No passage was long and self-contained enough to make a highlight clip."
             ]
     progress.stage(NOTES)
-    outcome.study = _study_notes(outcome)
+    outcome.study = _study_notes(outcome, settings.notes_model)
     if outcome.study is not None:
         store.notes(outcome.study)
     outcome.notes.append(slides.note)
     return outcome
 
 
-def _study_notes(outcome: Outcome) -> StudyNotes | None:
-    """Extractive study notes, from the highlight topics when there were highlights."""
+def _study_notes(outcome: Outcome, model: ChatModel | None) -> StudyNotes | None:
+    """Study notes: extractive (from the highlight topics when there were highlights), or
+    written by ``model`` with the extractive ones as the fallback."""
     try:
-        return make_notes(
+        notes = make_notes(
             outcome.record.segments,
             topics=outcome.highlights.analysis.topics if outcome.highlights else (),
             duration=outcome.extracted.duration,
@@ -329,6 +333,9 @@ def _study_notes(outcome: Outcome) -> StudyNotes | None:
     except Exception:  # notes are made again when the page asks: they must not fail the job
         logger.exception("no study notes")
         return None
+    if model is None:
+        return notes
+    return notes_with_model(model, outcome.record.segments, notes, title=outcome.title)
 
 
 def _layout(

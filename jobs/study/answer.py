@@ -153,7 +153,7 @@ def grounded_answer(question: str, sources: list[Source], chat: ChatModel | None
     except AnswerError as exc:
         reason = str(exc)
     except Exception as exc:  # a remote model's failure must never fail the question
-        reason = _reason(exc)
+        reason = failure_reason(exc)
     else:
         answer.by, answer.model = chat.name, chat.model
         return answer
@@ -164,7 +164,8 @@ def grounded_answer(question: str, sources: list[Source], chat: ChatModel | None
     return extractive_answer(question, sources, note=note)
 
 
-def _reason(exc: Exception) -> str:
+def failure_reason(exc: Exception) -> str:
+    """Why a remote model failed, in a few words for the reader."""
     name = type(exc).__name__
     status = getattr(exc, "status_code", None) or getattr(exc, "code", None)
     if status == 429 or "RateLimit" in name:

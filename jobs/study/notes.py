@@ -83,7 +83,8 @@ class StudyNotes:
     points: list[Point] = field(default_factory=list)
     glossary: list[GlossaryEntry] = field(default_factory=list)
     questions: list[SelfTest] = field(default_factory=list)
-    maker: str = "extractive"  # how they were made
+    maker: str = "extractive"  # how they were made: "extractive", or the model's name
+    note: str = ""  # for the reader: why a model's notes are not these, or that they are old
 
     @property
     def is_empty(self) -> bool:
@@ -101,6 +102,7 @@ class StudyNotes:
             glossary=[GlossaryEntry(**item) for item in data.get("glossary") or []],
             questions=[SelfTest(**item) for item in data.get("questions") or []],
             maker=str(data.get("maker") or "extractive"),
+            note=str(data.get("note") or ""),
         )
 
     def moments(self) -> list[tuple[float, float]]:
@@ -215,6 +217,11 @@ def make_notes(
     notes.glossary = _glossary(sentences, slide_terms)
     notes.questions = _questions(sentences, notes, weight)
     return notes
+
+
+def lecture_sentences(segments: Sequence[Any]) -> list[Sentence]:
+    """The transcript's sentences with their times, as the notes read them."""
+    return [s for s in AnalysisRequest(segments=list(segments)).sentences if s.text.strip()]
 
 
 def _group(sentences: list[Sentence], topics: Sequence[Any]) -> list[_Topic]:

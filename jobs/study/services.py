@@ -27,6 +27,7 @@ from jobs.study.answer import (
 from jobs.study.notes import StudyNotes as Notes
 from jobs.study.notes import make_notes
 from jobs.study.selectors import Found, question_passages
+from jobs.study.written import notes_with_model
 from transcripts.selectors import transcript_record
 
 MAX_QUESTION = 500
@@ -45,8 +46,9 @@ def study_notes_save(*, job: Job, notes: Notes) -> StudyNotes:
     return row
 
 
-def study_notes_make(*, job: Job) -> Notes:
-    """Make the job's notes again from its stored transcript (edits included) and keep them."""
+def study_notes_make(*, job: Job, use_model: bool = True) -> Notes:
+    """Make the job's notes again from its stored transcript (edits included) and keep them;
+    written by the language model when ``LECTERN_LLM_NOTES`` asks for it and ``use_model``."""
     transcript = job.transcript
     record = transcript_record(transcript)
     analysis = job.analysis or {}
@@ -63,6 +65,9 @@ def study_notes_make(*, job: Job) -> Notes:
         else [],
         language=transcript.language,
     )
+    model = notes_model() if use_model else None
+    if model is not None:
+        notes = notes_with_model(model, record.segments, notes, title=job.display_name)
     study_notes_save(job=job, notes=notes)
     return notes
 
@@ -74,9 +79,17 @@ def study_notes_current(*, job: Job) -> Notes | None:
     if transcript is None:
         return None
     row = StudyNotes.objects.filter(job=job).first()
-    if row is None or row.made_from != transcript.updated_at:
+    if row is None:
         return study_notes_make(job=job)
-    return Notes.from_dict(row.notes)
+    notes = Notes.from_dict(row.notes)
+    if row.made_from != transcript.updated_at:
+        if notes.maker == "extractive":  # quick and offline: made again at once
+            return study_notes_make(job=job, use_model=False)
+        # A model's notes are not thrown away for an edit: the owner makes them again.
+        notes.note = (
+            "Written before your last edit of the transcript: make them again to include it."
+        )
+    return notes
 
 
 def chat_model() -> ChatModel | None:
@@ -97,6 +110,11 @@ def chat_model() -> ChatModel | None:
             timeout=timeout,
         )
     return None
+
+
+def notes_model() -> ChatModel | None:
+    """The language model that writes study notes, when the settings ask for it."""
+    return chat_model() if settings.LECTERN_LLM_NOTES else None
 
 
 def model_answers_left(user: AbstractBaseUser) -> int:
