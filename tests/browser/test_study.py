@@ -67,3 +67,32 @@ def test_it_asks_all_my_lectures_without_javascript(page_without_js, alice, pass
     link = page.locator("ol.passages a").first
     assert "/jobs/" in link.get_attribute("href") and "#t=" in link.get_attribute("href")
     screenshot(page, "study-ask-all-without-js")
+
+
+def test_axe_finds_nothing_in_the_notes_the_answers_and_the_answer_page(
+    browser, live_server, alice, password
+):
+    from tests.browser.test_axe import _violations
+
+    job, _ = store_lecture(alice, "Plant biology", LECTURES["Plant biology"])
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)  # axe is inline
+    page = context.new_page()
+    problems: list[str] = []
+    try:
+        log_in(page, alice, password)
+        page.goto(job.get_absolute_url())
+        page.get_by_label("Your question").fill("What is osmosis?")
+        page.get_by_role("button", name="Ask").click()
+        expect(page.locator("#ask-answer ol.passages")).to_be_visible()
+        page.locator(".study-questions summary").first.click()  # an answer unfolded
+        problems += _violations(page)
+        # The answer as a page of its own (what a browser without JavaScript gets).
+        page.goto("/")
+        page.get_by_label("Your question").fill("What is osmosis?")
+        with page.expect_navigation():  # form.submit() skips htmx's handler: a plain POST
+            page.evaluate("document.querySelector('form.ask-form').submit()")
+        expect(page.locator("#ask-answer")).to_contain_text("Osmosis is defined")
+        problems += _violations(page)
+    finally:
+        context.close()
+    assert problems == []
