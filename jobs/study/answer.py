@@ -14,7 +14,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from jobs.highlights.text import split_sentences, stem, timed_words
 from jobs.study.notes import defined_term
@@ -31,6 +31,18 @@ passages of the transcripts given with it. Cite the passages that support each s
 answer the question, say so in one sentence and set "answered" to false. Answer in at most five
 sentences, in the language of the question. Reply with JSON only:
 {"answer": "...", "citations": [1, 2], "answered": true}"""
+
+
+# The answer's shape for Gemini's structured output (OpenAPI-style, as the API takes it).
+ANSWER_SCHEMA: dict[str, Any] = {
+    "type": "OBJECT",
+    "properties": {
+        "answer": {"type": "STRING"},
+        "citations": {"type": "ARRAY", "items": {"type": "INTEGER"}},
+        "answered": {"type": "BOOLEAN"},
+    },
+    "required": ["answer", "citations", "answered"],
+}
 
 
 @dataclass(frozen=True)
@@ -191,6 +203,7 @@ class GeminiChat:
         self.base_url = base_url or None
         self.timeout = timeout
         self.attempts = attempts
+        self.schema: dict[str, Any] | None = ANSWER_SCHEMA
 
     def complete(self, system: str, prompt: str) -> str:
         # google-genai takes ~2.4 s to import: loaded only when a question goes to Gemini
@@ -210,6 +223,8 @@ class GeminiChat:
         config = types.GenerateContentConfig(
             system_instruction=system,
             response_mime_type="application/json",
+            # The answer's shape, when the caller gives one (structured output); still checked.
+            response_schema=self.schema,
             temperature=0.1,
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
         )

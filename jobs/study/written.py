@@ -9,13 +9,14 @@ extractive notes and says why.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from jobs.highlights.text import Sentence
-from jobs.study.answer import AnswerError, ChatModel, failure_reason
+from jobs.study.answer import AnswerError, ChatModel, GeminiChat, failure_reason
 from jobs.study.notes import (
     GlossaryEntry,
     Item,
@@ -70,6 +71,9 @@ def written_notes(chat: ChatModel, sentences: Sequence[Sentence], *, title: str 
         raise AnswerError("the transcript is empty")
     if len(sentences) > MAX_SENTENCES:
         raise AnswerError("the lecture is too long for the model's notes")
+    if isinstance(chat, GeminiChat):
+        chat = copy.copy(chat)
+        chat.schema = None  # the answers' schema is not the notes'; the prompt gives their shape
     raw = chat.complete(SYSTEM, prompt(sentences, title))
     return parse(raw, sentences, maker=chat.name)
 

@@ -89,6 +89,8 @@ def test_it_answers_with_citations_through_gemini(gemini_server) -> None:
     assert received.headers.get("x-goog-api-key") == "test-key"
     body = json.loads(received.body)
     assert body["generationConfig"]["responseMimeType"] == "application/json"
+    schema = body["generationConfig"]["responseSchema"]
+    assert schema["required"] == ["answer", "citations", "answered"]
 
 
 def test_it_says_so_when_the_recordings_do_not_answer(openai_server) -> None:

@@ -15,7 +15,7 @@ from jobs.pipeline.config import run_settings
 from jobs.study.answer import GeminiChat, OpenAIChat
 from jobs.study.notes import lecture_sentences, make_notes
 from jobs.study.written import notes_with_model
-from tests.servers import GeminiServer, OpenAIServer, Reply
+from tests.servers import GeminiServer, OpenAIServer, Reply, gemini_reply
 from tests.study.conftest import store_lecture
 from tests.study.corpus import LECTURES, lecture_segments
 from transcripts.models import Segment
@@ -80,6 +80,17 @@ def test_it_keeps_the_extractive_notes_when_gemini_is_rate_limited() -> None:
         chat = GeminiChat("test-key", base_url=server.base_url, timeout=5)
         notes = notes_with_model(chat, SEGMENTS, make_notes(SEGMENTS))
     assert notes.maker == "extractive" and "rate-limited" in notes.note
+
+
+def test_it_writes_notes_through_gemini_without_the_answers_schema() -> None:
+    with GeminiServer() as server:
+        server.script(gemini_reply(json.dumps(GOOD)))
+        chat = GeminiChat("test-key", base_url=server.base_url, timeout=5)
+        notes = notes_with_model(chat, SEGMENTS, make_notes(SEGMENTS))
+        (received,) = server.requests
+    assert notes.maker == "gemini" and len(notes.points) == 2
+    assert "responseSchema" not in json.loads(received.body)["generationConfig"]
+    assert chat.schema is not None  # the caller's client keeps its schema for answers
 
 
 def test_the_runner_asks_the_configured_model_for_the_notes(jfk_wav: Path, tmp_path, settings):
