@@ -23,6 +23,9 @@ from jobs.study.retrieval import query_words
 logger = logging.getLogger(__name__)
 
 NOT_ANSWERED = "The recordings do not seem to answer this question."
+# Without a model: an answer is only claimed when the best passage holds more than half of the
+# question's words; otherwise the closest passage is offered as such.
+PARTLY = "The recordings do not seem to answer this directly; the closest passage says:"
 
 SYSTEM = """\
 You answer a student's question about their own recorded lectures, using only the numbered
@@ -55,6 +58,7 @@ class Source:
     end: float
     moment: float  # where to play from; inside [start, end]
     text: str
+    coverage: float = 1.0  # the share of the question's words the passage holds
 
 
 @dataclass
@@ -120,8 +124,10 @@ def extractive_answer(question: str, sources: list[Source], *, note: str = "") -
             score += min(len(sentence.text), 200) / 1000
             if score > best_score:
                 best_text, best_score = sentence.text.strip(), score
-    text = f"“{best_text or sources[0].text}” [{sources[0].number}]"
-    return Answer(text, cited=[sources[0].number], note=note)
+    quote = f"“{best_text or sources[0].text}” [{sources[0].number}]"
+    if sources[0].coverage <= 0.5:
+        return Answer(f"{PARTLY} {quote}", cited=[sources[0].number], answered=False, note=note)
+    return Answer(quote, cited=[sources[0].number], note=note)
 
 
 def parse(raw: str, sources: list[Source]) -> Answer:

@@ -156,6 +156,7 @@ def question_ask(
             end=item.passage.end,
             moment=item.passage.moment,
             text=item.passage.text,
+            coverage=item.passage.coverage,
         )
         for number, item in enumerate(found, start=1)
     ]

@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from jobs.study.answer import (
     NOT_ANSWERED,
+    PARTLY,
     GeminiChat,
     OpenAIChat,
     Source,
@@ -168,6 +170,10 @@ def test_it_answers_from_the_passages_alone_without_a_model() -> None:
     assert answer.text == "“The volume of a cube is the length of an edge cubed.” [1]"
     assert answer.by == "passages" and answer.note == ""
     assert extractive_answer(QUESTION, []).text == NOT_ANSWERED
+    # A passage with half the question's words or fewer is offered, not claimed as the answer.
+    weak = [replace(SOURCES[1], number=1, coverage=0.5)]
+    partly = extractive_answer("What is the surface of the moon?", weak)
+    assert not partly.answered and partly.text.startswith(PARTLY) and partly.cited == [1]
 
 
 def test_it_cites_passages_by_a_time_inside_them() -> None:
