@@ -488,6 +488,56 @@ def openai(data: dict[str, Any]) -> list[str]:
     ]
 
 
+def scaleout(data: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Scale-out: workers that share no folder, on PostgreSQL + Redis + object storage",
+        "",
+        f"`{data['command']}` — {data['jobs']} jobs of {data['clip_seconds']:.0f} s of speech each "
+        "(every file distinct), made the way an upload makes them (`job_create`: the file to the "
+        "bucket) and sent to the queue (Redis) together once the workers are ready, so that they "
+        "drain a full queue. Workers: `manage.py qcluster` processes with "
+        "`LECTERN_WORKERS=1`, each with its own scratch folder and no media folder in common. "
+        "Transcription: the OpenAI backend against a server on 127.0.0.1 that answers after "
+        f"{data['delay_seconds']:.1f} s, so that waiting on a remote service, not the 2 cores, is "
+        "the bound. The bucket: moto's S3 server on 127.0.0.1 (MinIO's server is not on PyPI), "
+        "through boto3 over HTTP. Throughput: jobs ÷ (the last end − the first enqueue). "
+        "Wait: from the job's send to the queue to the worker's start.",
+        "",
+        "| workers | jobs/s | vs. half as many (goal ≥ 1.8×) | wait p50 | wait p95 | succeeded "
+        "| one attempt | transcripts | requests to the server | files left in scratch |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    previous = None
+    for key, row in sorted(data["rounds"].items(), key=lambda item: int(item[0])):
+        if previous is None:
+            versus = "–"
+        else:
+            gain = row["jobs_per_second"] / previous
+            versus = f"**{gain:.2f}×**, {_ok(gain, 1.8, below=False)}"
+        previous = row["jobs_per_second"]
+        lines.append(
+            f"| {key} | {row['jobs_per_second']:.2f} | {versus} | "
+            f"{row['wait_median_seconds']:.1f} s | {row['wait_p95_seconds']:.1f} s | "
+            f"{row['succeeded']} of {row['jobs']} | {row['one_attempt']} | {row['transcripts']} | "
+            f"{row['transcription_requests']} | {row['scratch_files_left_by_live_workers']} |"
+        )
+    killed = data["killed"]
+    lines += [
+        "",
+        "With one of 4 worker hosts killed (`kill -9` of its process group while it ran a job, after "
+        "a quarter of the jobs had ended; the bench ran the sweeper every second, the schedule runs "
+        f"it every minute): {killed['succeeded']} of {killed['jobs']} jobs succeeded, "
+        f"{killed['transcripts']} transcripts, {killed['jobs'] - killed['one_attempt']} job(s) "
+        f"needed a second attempt, {killed['transcription_requests']} requests to the "
+        f"transcription server, {killed['jobs_per_second']:.2f} jobs/s, wait p95 (jobs of one "
+        f"attempt) {killed['wait_p95_seconds']:.1f} s; the live workers left "
+        f"{killed['scratch_files_left_by_live_workers']} files in their scratch folders, and the "
+        f"bucket held {killed['objects_in_bucket']} objects (the {killed['jobs']} sources).",
+        "",
+    ]
+    return lines
+
+
 def study(data: dict[str, Any]) -> list[str]:
     one, every, ask = data["retrieval_one"], data["retrieval_all"], data["ask_all"]
     share = data.get("notes_share")
@@ -542,6 +592,7 @@ WRITERS = {
     "languages": languages,
     "openai": openai,
     "study": study,
+    "scaleout": scaleout,
 }
 
 

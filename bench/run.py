@@ -23,7 +23,7 @@ from bench.report import write_markdown
 
 SECTIONS = (
     "transcription", "backends", "highlights", "memory", "web", "vocabulary", "speakers",
-    "captions", "languages", "layout", "openai", "study",
+    "captions", "languages", "layout", "openai", "scaleout", "study",
 )  # fmt: skip
 RESULTS = env.REPO / "bench" / "results.json"
 DOC = env.REPO / "docs" / "benchmarks.md"
@@ -135,6 +135,10 @@ def measure(
         from bench import openai_compat
 
         return openai_compat.measure(main_file, data_dir, repeats)
+    if name == "scaleout":
+        from bench import scaleout
+
+        return scaleout.measure(quick=args.quick)
     if name == "study":
         from bench import study
 
