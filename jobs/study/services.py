@@ -1,7 +1,7 @@
 """Writes for study: a job's notes stored and made again, and a question answered (and counted).
 
-``notes``, ``retrieval`` and ``answer`` beside this module are plain Python; this one and
-``selectors`` are their Django side.
+``notes``, ``retrieval``, ``answer`` and ``written`` beside this module are plain Python; this one
+and ``selectors`` are their Django side.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from jobs.study.notes import StudyNotes as Notes
 from jobs.study.notes import make_notes
 from jobs.study.selectors import Found, question_passages
 from jobs.study.written import notes_with_model
+from transcripts.models import Transcript
 from transcripts.selectors import transcript_record
 
 MAX_QUESTION = 500
@@ -35,13 +36,12 @@ MAX_QUESTION = 500
 
 def study_notes_save(*, job: Job, notes: Notes) -> StudyNotes:
     """Keep ``notes`` as the job's, made from its transcript as it is now."""
-    transcript = getattr(job, "transcript", None)
+    # Read afresh: the job may hold an earlier attempt's transcript, replaced since.
+    made_from = (
+        Transcript.objects.filter(job_id=job.pk).values_list("updated_at", flat=True).first()
+    )
     row, _ = StudyNotes.objects.update_or_create(
-        job=job,
-        defaults={
-            "notes": notes.to_dict(),
-            "made_from": transcript.updated_at if transcript is not None else None,
-        },
+        job=job, defaults={"notes": notes.to_dict(), "made_from": made_from}
     )
     return row
 
