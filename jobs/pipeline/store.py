@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+
 from jobs.highlights.layout import LayoutResult
 from jobs.highlights.run import HighlightsOutcome
 from jobs.models import Clip, Job
@@ -32,10 +34,11 @@ class JobStore:
     """``space``: where the run works (``jobs.pipeline.scratch``); a file the job keeps is named
     relative to its root, and uploaded to the bucket when the job's files live there."""
 
-    def __init__(self, job: Job, space: Workspace) -> None:
+    def __init__(self, job: Job, space: Workspace | None = None) -> None:
         self.job = job
-        self.space = space
-        self.root = space.root
+        # Without one: the media folder, as a run on the embedded default works.
+        self.space = space or Workspace(root=Path(settings.MEDIA_ROOT), remote=False)
+        self.root = self.space.root
         self._drafted: int | None = None  # draft segments stored; None: none yet this run
         self._last_draft = 0.0
 

@@ -158,6 +158,12 @@ def _ours(job: Job) -> QuerySet[Job]:
     return Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, started_at=job.started_at)
 
 
+def job_audio_path(job: Job) -> Path:
+    """Where a run on the media folder leaves the job's 16 kHz audio (on a bucket the audio stays
+    in the worker's scratch folder and goes with it: it is remade from the source when needed)."""
+    return job.media_path() / "audio.wav"
+
+
 def run(job_id: str, *, notify: Callable[[Job], None] | None = None) -> Job | None:
     """Run one job from its current state to the end. Returns the job, or None if not ours."""
     if not connection.in_atomic_block:  # never close a connection under a caller's transaction
