@@ -17,11 +17,11 @@ from typing import Any
 from django.db import transaction
 from django_q.tasks import async_task
 
-from jobs.highlights.compiler import caption_font_missing, render_clip
+from jobs.highlights.compiler import caption_font_missing
 from jobs.highlights.layout import LayoutResult, Region
 from jobs.highlights.reframe import LOW_CONFIDENCE
 from jobs.models import Job
-from jobs.pipeline.scratch import workspace
+from jobs.pipeline.rerender import render_clips_again
 
 logger = logging.getLogger(__name__)
 
@@ -216,30 +216,10 @@ def rerender_layout(job_id: str) -> int:
     job = Job.objects.filter(pk=job_id).first()
     if job is None or not job.media:
         return 0
-    segments = list(job.transcript.segments.all())
-    regions = (job.analysis or {}).get("layout")
     clips = list(job.clips.all())
     _progress(job_id, state="running", done=0, total=len(clips), error="")
-    done = 0
     try:
-        with workspace(job) as space:  # the job's folder, or a scratch folder on a bucket
-            media = space.local(job.media.name)
-            for clip in clips:
-                rendered = render_clip(
-                    media,
-                    {"ranges": clip.ranges, "start": clip.start, "end": clip.end},
-                    segments,
-                    space.root / clip.file.name,
-                    layout=job.clip_layout,
-                    regions=regions,
-                )
-                space.publish(rendered.video, again=True)
-                space.publish(rendered.thumbnail, again=True)
-                clip.layout = rendered.arrangement
-                clip.duration = rendered.duration
-                clip.save(update_fields=["layout", "duration"])
-                done += 1
-                _progress(job_id, done=done)
+        done = render_clips_again(job, clips, on_clip=lambda done: _progress(job_id, done=done))
     except Exception as exc:  # the page must say so, not spin forever
         logger.exception("job %s: re-rendering clips for the new layout failed", job_id)
         _progress(job_id, state="failed", error=f"Rendering the clips again failed: {exc}")

@@ -21,12 +21,12 @@ from django.db import close_old_connections, connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from jobs.highlights.compiler import render_clip
 from jobs.models import Job
 from jobs.pipeline import runner
 from jobs.pipeline.children import descendants, kill_descendants
 from jobs.pipeline.config import run_settings
 from jobs.pipeline.plans import PLAN_TRANSCRIPT, Plan, spans
+from jobs.pipeline.rerender import render_clips_again
 from jobs.pipeline.runner import Request
 from jobs.pipeline.scratch import Workspace, workspace
 from jobs.pipeline.shutdown import WorkerStopping, requeue_on_sigterm, stop_requested
@@ -276,22 +276,6 @@ def rerender_clips(job_id: str, indexes: list[int]) -> int:
     job = Job.objects.filter(pk=job_id, status=Job.Status.SUCCEEDED).first()
     if job is None or not job.media:
         return 0
-    segments = list(job.transcript.segments.all())
-    layout = (job.analysis or {}).get("layout")
-    done = 0
-    with workspace(job) as space:
-        media = space.local(job.media.name)
-        for clip in job.clips.filter(index__in=indexes):
-            rendered = render_clip(
-                media,
-                {"ranges": clip.ranges, "start": clip.start, "end": clip.end},
-                segments,
-                space.root / clip.file.name,
-                layout=job.clip_layout,
-                regions=layout,
-            )
-            space.publish(rendered.video, again=True)
-            space.publish(rendered.thumbnail, again=True)
-            done += 1
+    done = render_clips_again(job, job.clips.filter(index__in=indexes))
     logger.info("job %s: %s clip(s) rendered again after an edit", job.pk, done)
     return done
