@@ -31,6 +31,7 @@ from jobs.pipeline.runner import Request
 from jobs.pipeline.scratch import Workspace, workspace
 from jobs.pipeline.shutdown import WorkerStopping, requeue_on_sigterm, stop_requested
 from jobs.pipeline.store import JobStore
+from jobs.storage.objects import delete_job_files
 from transcripts.backends.base import BackendError
 from transcripts.media import MediaError
 
@@ -195,6 +196,12 @@ def run(job_id: str, *, notify: Callable[[Job], None] | None = None) -> Job | No
                 "You can retry it; if it fails again, contact the site's staff.",
                 f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
             )
+    if not Job.objects.filter(pk=job.pk).exists():
+        # Deleted while it ran: what the run wrote after the deletion removed the job's files
+        # (an object published, a folder made again) goes too.
+        delete_job_files(job.media_dir())
+        logger.info("job %s was deleted while it ran; its files are removed", job.pk)
+        return None
     job.refresh_from_db()
     if job.is_finished and job.status != Job.Status.CANCELLED and notify is not None:
         try:
