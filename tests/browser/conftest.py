@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.storage.conftest import bucket, s3_endpoint  # noqa: F401 (fixtures)
 from tests.workers import JobThreads
+
+# The object-storage tests' bucket (tests/storage/conftest.py) for the direct-upload test here:
+# browser tests live in this folder so that they share its one session browser (a second
+# Playwright started in the same process refuses to run inside the first one's loop).
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around it
 # are ordinary blocking calls, which Django would otherwise refuse inside a running loop.

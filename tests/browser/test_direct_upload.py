@@ -8,13 +8,13 @@ import pytest
 from playwright.sync_api import expect
 
 from jobs.models import Job
-from tests.browser.conftest import browser, log_in, page  # noqa: F401 (fixtures)
+from tests.browser.conftest import log_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def test_it_uploads_straight_to_the_bucket_with_a_progress_bar(
-    page,  # noqa: F811
+    page,
     alice,
     password,
     bucket,
@@ -42,7 +42,7 @@ def test_it_uploads_straight_to_the_bucket_with_a_progress_bar(
     assert len(starts) == 1
 
 
-def test_it_shows_the_bar_while_the_file_goes_up(page, alice, password, bucket, tmp_path):  # noqa: F811
+def test_it_shows_the_bar_while_the_file_goes_up(page, alice, password, bucket, tmp_path):
     log_in(page, alice, password)
     # Hold the bucket's answer, to look at the bar while the upload is in flight.
     held = []
