@@ -165,28 +165,9 @@ def sweep_abandoned(*, now: datetime | None = None) -> int:
     if not objects.on_bucket():
         return 0
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.LECTERN_UPLOAD_ABANDON_SECONDS)
-    bucket_name = objects.bucket().bucket_name
-    client = objects.client()
-    folder = objects.key(PREFIX) + "/"
-    removed = 0
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket_name, Prefix=folder):
-        old = [
-            {"Key": item["Key"]}
-            for item in page.get("Contents", [])
-            if _started(item["Key"], item["LastModified"]) < cutoff
-        ]
-        if old:
-            client.delete_objects(Bucket=bucket_name, Delete={"Objects": old, "Quiet": True})
-            removed += len(old)
-    for page in client.get_paginator("list_multipart_uploads").paginate(
-        Bucket=bucket_name, Prefix=folder
-    ):
-        for upload in page.get("Uploads", []):
-            if _started(upload["Key"], upload["Initiated"]) < cutoff:
-                client.abort_multipart_upload(
-                    Bucket=bucket_name, Key=upload["Key"], UploadId=upload["UploadId"]
-                )
-                removed += 1
+    removed = objects.delete_prefix(
+        PREFIX, select=lambda key, reported: _started(key, reported) < cutoff
+    )
     if removed:
         logger.info("removed %s abandoned direct uploads", removed)
     return removed

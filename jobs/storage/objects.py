@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -161,8 +163,12 @@ def delete(name: str) -> None:
     client().delete_object(Bucket=_storage().bucket_name, Key=key(name))
 
 
-def delete_prefix(prefix: str) -> int:
-    """Every object under ``prefix/`` and every unfinished multipart upload there; how many."""
+def delete_prefix(prefix: str, *, select: Callable[[str, datetime], bool] | None = None) -> int:
+    """Every object under ``prefix/`` and every unfinished multipart upload there; how many.
+
+    With ``select(key, when)`` only those it picks (``when``: the object's last change, or the
+    upload's start, as the server reports them).
+    """
     storage = _storage()
     s3 = client()
     folder = key(prefix.rstrip("/")) + "/"
@@ -170,7 +176,11 @@ def delete_prefix(prefix: str) -> int:
     for page in s3.get_paginator("list_objects_v2").paginate(
         Bucket=storage.bucket_name, Prefix=folder
     ):
-        objects = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        objects = [
+            {"Key": item["Key"]}
+            for item in page.get("Contents", [])
+            if select is None or select(item["Key"], item["LastModified"])
+        ]
         if objects:  # at most 1000 a page, as DeleteObjects takes them
             s3.delete_objects(
                 Bucket=storage.bucket_name, Delete={"Objects": objects, "Quiet": True}
@@ -180,9 +190,11 @@ def delete_prefix(prefix: str) -> int:
         Bucket=storage.bucket_name, Prefix=folder
     ):
         for upload in page.get("Uploads", []):
-            s3.abort_multipart_upload(
-                Bucket=storage.bucket_name, Key=upload["Key"], UploadId=upload["UploadId"]
-            )
+            if select is None or select(upload["Key"], upload["Initiated"]):
+                s3.abort_multipart_upload(
+                    Bucket=storage.bucket_name, Key=upload["Key"], UploadId=upload["UploadId"]
+                )
+                removed += 1
     return removed
 
 
@@ -190,6 +202,6 @@ def delete_job_files(folder: str) -> None:
     """A job's files, wherever they are: its objects in the bucket, or its folder on disk."""
     if on_bucket():
         removed = delete_prefix(folder)
-        logger.info("removed %s objects under %s/", removed, folder)
+        logger.info("removed %s objects and unfinished uploads under %s/", removed, folder)
     else:
         shutil.rmtree(Path(settings.MEDIA_ROOT) / folder, ignore_errors=True)
