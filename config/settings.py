@@ -409,6 +409,12 @@ LECTERN_WEBHOOK_TIMEOUT = env.number("LECTERN_WEBHOOK_TIMEOUT", 10, minimum=1)
 # The OpenAI-compatible /v1/audio/ endpoints (jobs.api.openai) wait this long for their job before
 # answering 504 with the job's page; under the openai SDK's own 600 s timeout, so the client hears why.
 LECTERN_OPENAI_WAIT_SECONDS = env.number("LECTERN_OPENAI_WAIT_SECONDS", 540, minimum=1)
+# A waiting request holds a web thread (jobs.api.waits): at most this many wait at once in one web
+# process (keep it below gunicorn's --threads, 4 under `serve` and the image, so the rest answer
+# pages), per API key and per user (shared by every web process); past a cap, 429 + Retry-After.
+LECTERN_OPENAI_WAITS_PER_PROCESS = env.integer("LECTERN_OPENAI_WAITS_PER_PROCESS", 2, minimum=1)
+LECTERN_OPENAI_WAITS_PER_KEY = env.integer("LECTERN_OPENAI_WAITS_PER_KEY", 2, minimum=1)
+LECTERN_OPENAI_WAITS_PER_USER = env.integer("LECTERN_OPENAI_WAITS_PER_USER", 4, minimum=1)
 
 # --- Logging ---------------------------------------------------------------------------------------
 # ``LECTERN_LOG_FORMAT=json`` writes one JSON object a line; records from a job carry its id.

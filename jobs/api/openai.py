@@ -36,6 +36,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from jobs import selectors, services
+from jobs.api import waits
 from jobs.api.views import ApiKeyAuth, RateLimited
 from jobs.intake.uploads import refusal_message
 from jobs.models import Job
@@ -494,8 +495,13 @@ def _still_running(request: HttpRequest, job: Job, waited: float) -> OpenAIError
 FIRST_POLL, LONGEST_POLL = 0.05, 0.2
 
 
-def _polls(deadline: float) -> Iterator[None]:
-    """Yields before each look at the job until ``deadline`` (time.monotonic()), sleeping between."""
+class ClientGone(Exception):
+    """The client hung up while its request waited: stop waiting (the job goes on)."""
+
+
+def _polls(request: HttpRequest, deadline: float) -> Iterator[None]:
+    """Yields before each look at the job until ``deadline`` (time.monotonic()), sleeping between;
+    raises ``ClientGone`` as soon as the client has closed its connection."""
     pause = FIRST_POLL
     while True:
         yield
@@ -503,11 +509,13 @@ def _polls(deadline: float) -> Iterator[None]:
             return
         time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
         pause = min(pause * 1.5, LONGEST_POLL)
+        if waits.client_gone(request):
+            raise ClientGone
 
 
-def _wait(job: Job, deadline: float) -> bool:
+def _wait(request: HttpRequest, job: Job, deadline: float) -> bool:
     """Poll the job's row until it is finished (True) or the deadline passes (False)."""
-    for _ in _polls(deadline):
+    for _ in _polls(request, deadline):
         job.refresh_from_db(fields=["status", "error", "error_detail", "duration"])
         if job.is_finished:
             return True
@@ -518,7 +526,37 @@ def _sse(event: dict[str, Any]) -> bytes:
     return f"data: {json.dumps(event, ensure_ascii=False)}\n\n".encode()
 
 
-def _events(request: HttpRequest, job: Job, deadline: float, started: float) -> Iterator[bytes]:
+def _events(
+    request: HttpRequest, job: Job, deadline: float, started: float, slot: waits.Slot
+) -> Iterator[bytes]:
+    """The stream's events (``_event_stream``); the waiting slot is given back when it ends."""
+    try:
+        yield from _event_stream(request, job, deadline, started)
+    except ClientGone:
+        return
+    finally:
+        slot.release()
+
+
+class _Events:
+    """The stream's events, with a ``close`` that gives the slot back: Django calls it when the
+    server closes the response, also when the stream was never started (a generator's own
+    ``finally`` would not run then)."""
+
+    def __init__(self, events: Iterator[bytes], slot: waits.Slot) -> None:
+        self.events, self.slot = events, slot
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.events
+
+    def close(self) -> None:
+        self.events.close()  # type: ignore[attr-defined]
+        self.slot.release()
+
+
+def _event_stream(
+    request: HttpRequest, job: Job, deadline: float, started: float
+) -> Iterator[bytes]:
     """``transcript.text.delta`` for each line as it is decoded, then ``transcript.text.done``.
 
     Lines come from the job's draft (``selectors.transcript_draft``). The finished transcript can
@@ -527,7 +565,7 @@ def _events(request: HttpRequest, job: Job, deadline: float, started: float) -> 
     carries the whole finished text.
     """
     said, lines_sent = "", 0
-    for _ in _polls(deadline):
+    for _ in _polls(request, deadline):
         job.refresh_from_db(fields=["status", "error", "error_detail", "duration"])
         if job.is_finished:
             break
@@ -559,29 +597,68 @@ def _error_body(exc: OpenAIError) -> dict[str, Any]:
     return {"message": exc.message, "type": exc.type, "param": exc.param, "code": exc.code}
 
 
+def _slot(request: HttpRequest) -> waits.Slot:
+    """A slot to wait in (``jobs.api.waits``), or OpenAI's 429 with ``Retry-After``."""
+    try:
+        return waits.acquire(key_id=request.auth.pk, user_id=request.auth.user_id)  # type: ignore[attr-defined]
+    except waits.TooManyWaits as refused:
+        whose = {
+            "process": "this server is already waiting for as many jobs as it can",
+            "key": "this API key already has as many requests waiting as it may "
+            f"({settings.LECTERN_OPENAI_WAITS_PER_KEY})",
+            "user": "this user already has as many requests waiting as they may "
+            f"({settings.LECTERN_OPENAI_WAITS_PER_USER})",
+        }[refused.scope]
+        raise OpenAIError(
+            429,
+            f"Too many requests waiting: {whose}. Try again in {refused.retry_after} s, or use "
+            "the JSON API (/api/v1/jobs), which answers at once and can be polled.",
+            type="requests",
+            code="too_many_waiting_requests",
+            headers={"Retry-After": str(refused.retry_after)},
+        ) from None
+
+
+def _client_gone() -> HttpResponse:
+    # Nobody reads it; the access log shows why the request ended (nginx's code for the same).
+    return HttpResponse(status=499, reason="Client Closed Request")
+
+
 def _audio(request: HttpRequest, *, translate: bool) -> HttpResponse:
     started = time.monotonic()
     form = _form(request, translate=translate)
     _check_media(form.upload)
-    job = services.job_create(
-        owner=_owner(request),
-        upload=form.upload,
-        language=form.language,
-        task=Job.Task.TRANSLATE if translate else Job.Task.TRANSCRIBE,
-        model=form.model,
-        prompt=form.prompt,
-        highlights=False,  # an API call wants the text, not clips
-    )
-    deadline = started + settings.LECTERN_OPENAI_WAIT_SECONDS
-    if form.stream:
-        response = StreamingHttpResponse(
-            _events(request, job, deadline, started), content_type="text/event-stream"
+    # Before the job is made: a refused request leaves nothing behind, and the SDK's retry of the
+    # 429 sends the file again.
+    slot = _slot(request)
+    try:
+        job = services.job_create(
+            owner=_owner(request),
+            upload=form.upload,
+            language=form.language,
+            task=Job.Task.TRANSLATE if translate else Job.Task.TRANSCRIBE,
+            model=form.model,
+            prompt=form.prompt,
+            highlights=False,  # an API call wants the text, not clips
         )
-        response["Cache-Control"] = "no-cache"
-        response["X-Accel-Buffering"] = "no"  # nginx would otherwise hold the events back
-        response["X-Lectern-Job"] = str(job.pk)
-        return response
-    if not _wait(job, deadline):
+        deadline = started + settings.LECTERN_OPENAI_WAIT_SECONDS
+        if form.stream:
+            events = _Events(_events(request, job, deadline, started, slot), slot)
+            response = StreamingHttpResponse(events, content_type="text/event-stream")
+            response["Cache-Control"] = "no-cache"
+            response["X-Accel-Buffering"] = "no"  # nginx would otherwise hold the events back
+            response["X-Lectern-Job"] = str(job.pk)
+            return response
+        try:
+            finished = _wait(request, job, deadline)
+        except ClientGone:
+            return _client_gone()
+        finally:
+            slot.release()
+    except BaseException:
+        slot.release()
+        raise
+    if not finished:
         raise _still_running(request, job, time.monotonic() - started)
     if job.status != Job.Status.SUCCEEDED:
         raise _ended_badly(request, job)
