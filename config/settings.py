@@ -43,7 +43,8 @@ SECRET_KEY = _secret_key()
 DEBUG = env.boolean("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env.strings("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.strings("DJANGO_CSRF_TRUSTED_ORIGINS")
-# Absolute address of the site, used for links in emails sent by workers (which have no request).
+# Absolute address of the site, used for every link in an email (job notifications, password
+# resets): never taken from a request's Host header.
 BASE_URL = env.string("LECTERN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -184,13 +185,29 @@ AUTH_PASSWORD_VALIDATORS = [
 # Off unless LECTERN_SIGNUP=1: a self-hosted server reachable from the internet would otherwise
 # give its CPU (and its OpenAI quota) to anyone who finds it. Staff add users in admin.
 SIGNUP_ENABLED = env.boolean("LECTERN_SIGNUP", False)
-# Failed passwords are counted per account and per address in the shared cache (jobs.accounts.throttle).
+# Failed passwords are counted per (account, address) pair, per account and per address in the
+# shared cache (jobs.accounts.throttle).
 AUTHENTICATION_BACKENDS = ["jobs.accounts.throttle.ThrottledModelBackend"]
 LECTERN_LOGIN_FAILURES_PER_ACCOUNT = env.integer("LECTERN_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 LECTERN_LOGIN_FAILURES_PER_ADDRESS = env.integer(
     "LECTERN_LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1
 )
 LECTERN_LOGIN_WINDOW_SECONDS = env.integer("LECTERN_LOGIN_WINDOW_SECONDS", 900, minimum=1)
+# Past LECTERN_LOGIN_FAILURES_PER_ACCOUNT failures from everywhere, an account backs off (not
+# locks): BACKOFF * 2^(failures past it) after the last failure, at most BACKOFF_MAX; addresses
+# the account signed in from before skip it.
+LECTERN_LOGIN_BACKOFF_SECONDS = env.number("LECTERN_LOGIN_BACKOFF_SECONDS", 1, minimum=0)
+LECTERN_LOGIN_BACKOFF_MAX_SECONDS = env.number("LECTERN_LOGIN_BACKOFF_MAX_SECONDS", 300, minimum=0)
+# Emails to staff about sign-in bursts (an account or an address reaching its limit), an hour.
+LECTERN_LOGIN_ALERTS_PER_HOUR = env.integer("LECTERN_LOGIN_ALERTS_PER_HOUR", 6, minimum=0)
+# Password-reset requests an hour from one address (429 past it) and for one email address
+# (past it the page answers as usual, and no more emails go out).
+LECTERN_PASSWORD_RESETS_PER_HOUR_PER_ADDRESS = env.integer(
+    "LECTERN_PASSWORD_RESETS_PER_HOUR_PER_ADDRESS", 10, minimum=1
+)
+LECTERN_PASSWORD_RESETS_PER_HOUR_PER_ACCOUNT = env.integer(
+    "LECTERN_PASSWORD_RESETS_PER_HOUR_PER_ACCOUNT", 3, minimum=1
+)
 LECTERN_SIGNUPS_PER_HOUR_PER_ADDRESS = env.integer(
     "LECTERN_SIGNUPS_PER_HOUR_PER_ADDRESS", 20, minimum=1
 )

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
+from jobs.accounts import views as accounts
 from jobs.accounts.throttle import ThrottledAuthenticationForm
 from jobs.ops import views as ops
 
@@ -21,6 +22,8 @@ urlpatterns = [
         LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
         name="login",
     ),
+    # Before django.contrib.auth's own, which sends the email in the request, with no limit.
+    path("accounts/password_reset/", accounts.password_reset, name="password_reset"),
     path("accounts/", include("jobs.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("jobs.pages.segment_urls")),

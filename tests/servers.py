@@ -19,6 +19,7 @@ assertions. Every loopback server of the test suite lives here:
 
 from __future__ import annotations
 
+import asyncio
 import email.message
 import email.parser
 import email.policy
@@ -417,13 +418,19 @@ class FileServer(LoopbackServer):
 
 
 class SMTPInbox:
-    """An SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message it accepts, parsed."""
+    """An SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message it accepts, parsed.
 
-    def __init__(self) -> None:
+    ``delay``: seconds it takes to accept each message, as a distant or busy mail server does.
+    """
+
+    def __init__(self, delay: float = 0.0) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.delay = delay
         self._controller: Controller | None = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.messages.append(
             email.message_from_bytes(envelope.content, policy=email.policy.default)
         )

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_q.tasks import async_task
 
 from jobs.accounts.throttle import client_address
 from jobs.accounts.usage import usage_this_month
@@ -85,6 +88,44 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("jobs:dashboard")
     return render(
         request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link: bounded per address and per account, and answered the same, as fast,
+    whether the address has an account or not (the link is looked up and sent by a task)."""
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST":
+        by_address = ratelimit.hit(
+            f"reset-address:{client_address(request)}",
+            limit=settings.LECTERN_PASSWORD_RESETS_PER_HOUR_PER_ADDRESS,
+            window=3600,
+        )
+        if not by_address.allowed:
+            form.add_error(None, "Too many reset requests from your address; try again later.")
+            response = render(
+                request, "registration/password_reset_form.html", {"form": form}, status=429
+            )
+            response["Retry-After"] = str(by_address.retry_after)
+            return response
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].strip().lower()
+        account = hashlib.sha256(email.encode()).hexdigest()[:32]
+        # Counted for every address asked about, known or not, so the limit tells nothing either;
+        # past it the request is answered as usual and no further email goes out this hour.
+        if ratelimit.hit(
+            f"reset-account:{account}",
+            limit=settings.LECTERN_PASSWORD_RESETS_PER_HOUR_PER_ACCOUNT,
+            window=3600,
+        ).allowed:
+            async_task("jobs.accounts.mail.send_password_reset", email, task_name="password-reset")
+        return redirect("password_reset_done")
+    return render(
+        request,
+        "registration/password_reset_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
     )
 
 
