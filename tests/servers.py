@@ -557,3 +557,138 @@ def _segment(index: int, words: list[dict[str, Any]]) -> dict[str, Any]:
         "compression_ratio": 1.2,
         "no_speech_prob": 0.01,
     }
+
+
+class SigV4Front:
+    """A front for an S3 server that ignores signatures (moto): it checks every GET and HEAD as S3
+    checks a presigned URL (SigV4 in the query string), then passes it on.
+
+    A URL passes when its access key is known, its ``X-Amz-Date`` plus ``X-Amz-Expires`` is not
+    past (``clock_skew`` moves this server's clock, so expiry is tested without waiting), and the
+    signature botocore computes with the same secret over this method, host, path and query
+    matches ``X-Amz-Signature``. Otherwise: 403 with S3's error code, nothing passed on.
+    """
+
+    AUTH_PARAMS = frozenset(
+        {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
+         "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token"}
+    )  # fmt: skip
+
+    def __init__(self, upstream: str, secrets: dict[str, str]) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.secrets = secrets  # access key -> secret key
+        self.clock_skew = 0.0
+        self.refused: list[str] = []  # the S3 error code of each refused request
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "the server is not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def check(self, method: str, host: str, target: str) -> str | None:
+        """The S3 error code refusing this request, or None when its signature holds."""
+        import datetime
+        import hmac
+        from urllib.parse import parse_qsl, urlencode, urlsplit
+
+        from botocore.auth import S3SigV4QueryAuth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        parts = urlsplit(target)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        params = dict(pairs)
+        if params.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" or "X-Amz-Signature" not in params:
+            return "AccessDenied"
+        try:
+            access_key, _, region, service, _ = params["X-Amz-Credential"].split("/")
+            signed_at = datetime.datetime.strptime(params["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
+            expires = int(params["X-Amz-Expires"])
+        except (KeyError, ValueError):
+            return "AuthorizationQueryParametersError"
+        if access_key not in self.secrets:
+            return "InvalidAccessKeyId"
+        now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        now += datetime.timedelta(seconds=self.clock_skew)
+        if not 1 <= expires <= 604800 or now > signed_at + datetime.timedelta(seconds=expires):
+            return "AccessDenied"  # S3: "Request has expired"
+        others = [(k, v) for k, v in pairs if k not in self.AUTH_PARAMS]
+        url = f"http://{host}{parts.path}" + (f"?{urlencode(others)}" if others else "")
+        request = AWSRequest(method=method, url=url, headers={"host": host})
+        request.context["timestamp"] = params["X-Amz-Date"]
+        signer = S3SigV4QueryAuth(
+            Credentials(access_key, self.secrets[access_key]), service, region, expires=expires
+        )
+        # The signer's own steps, with the URL's time instead of now. The auth parameters are
+        # made again from the URL's credential scope and time, so a changed one breaks the match.
+        signer._modify_request_before_signing(request)
+        expected = signer.signature(
+            signer.string_to_sign(request, signer.canonical_request(request)), request
+        )
+        if not hmac.compare_digest(expected, params["X-Amz-Signature"]):
+            return "SignatureDoesNotMatch"
+        return None
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        front = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _answer(self) -> None:
+                import urllib.error
+                import urllib.request
+
+                refused = front.check(self.command, self.headers.get("Host", ""), self.path)
+                if refused:
+                    front.refused.append(refused)
+                    body = f"<Error><Code>{refused}</Code></Error>".encode()
+                    self.send_response(403)
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(body)
+                    return
+                forward = urllib.request.Request(
+                    front.upstream + self.path,
+                    method=self.command,
+                    headers={k: v for k, v in self.headers.items() if k.lower() == "range"},
+                )
+                try:
+                    reply = urllib.request.urlopen(forward, timeout=30)
+                except urllib.error.HTTPError as error:
+                    reply = error
+                with reply:
+                    body = reply.read()
+                    self.send_response(reply.status)
+                    for name in ("Content-Type", "Content-Range", "Content-Disposition",
+                                 "Accept-Ranges", "ETag"):  # fmt: skip
+                        if reply.headers.get(name):
+                            self.send_header(name, reply.headers[name])
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(body)
+
+            do_GET = do_HEAD = _answer
+
+        return Handler
+
+    def start(self) -> SigV4Front:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> SigV4Front:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -42,7 +42,41 @@ def test_it_passes_the_deploy_checks_in_production(tmp_path):
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues (0 silenced)." in result.stdout
+    # The one silenced: security.W021, HSTS preload, an opt-in (LECTERN_HSTS_PRELOAD).
+    assert "System check identified no issues (1 silenced)." in result.stdout
+
+
+def _hsts_header(tmp_path: Path, **env: str) -> str:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "LECTERN_"))
+    }
+    environment.update(
+        DJANGO_SETTINGS_MODULE="config.settings", LECTERN_DATA_DIR=str(tmp_path),
+        DJANGO_ALLOWED_HOSTS="testserver", LECTERN_HTTPS="1", **env,
+    )  # fmt: skip
+    script = (
+        "from django.test import Client; "
+        "print(Client().get('/favicon.ico', secure=True)['Strict-Transport-Security'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script], cwd=BASE_DIR, env=environment,
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_it_sends_hsts_preload_only_when_asked(tmp_path):
+    assert _hsts_header(tmp_path) == "max-age=31536000; includeSubDomains"
+    assert _hsts_header(tmp_path, LECTERN_HSTS_PRELOAD="1") == (
+        "max-age=31536000; includeSubDomains; preload"
+    )
+    opted_in = _check_deploy(
+        tmp_path, DJANGO_DEBUG="0", LECTERN_HTTPS="1", LECTERN_HSTS_PRELOAD="1",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64), DJANGO_ALLOWED_HOSTS="lectern.example.org",
+    )  # fmt: skip
+    assert "System check identified no issues (0 silenced)." in opted_in.stdout
 
 
 def test_the_deploy_check_would_notice_plain_http(tmp_path):

@@ -3,6 +3,8 @@ job's record may not point outside its folder."""
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,6 +13,8 @@ from django.urls import reverse
 from jobs.models import Job
 from jobs.storage import objects, serve
 from tests.factories import finished_job
+from tests.servers import SigV4Front
+from tests.storage.conftest import KEYS
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +62,53 @@ def test_it_signs_no_slide_outside_the_jobs_folder(client, alice, bob, bucket):
     assert client.get(reverse("jobs:slide-image", args=[job.pk, 2])).status_code == 302
     assert serve.media_type("jobs/1/source.mp4", has_video=False) == "audio/mp4"
     assert serve.media_type("jobs/1/source.html", has_video=True) is None
+
+
+@pytest.fixture
+def checking_front(bucket, settings):
+    """The bucket behind a front that checks SigV4 signatures and expiry as S3 does (moto does
+    not), and Lectern signing for that front as its public endpoint."""
+    with SigV4Front(
+        bucket.endpoint, {KEYS["aws_access_key_id"]: KEYS["aws_secret_access_key"]}
+    ) as front:
+        settings.LECTERN_S3_PUBLIC_ENDPOINT_URL = front.base_url
+        yield front
+
+
+def _fetch(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as reply:
+            return reply.status, reply.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read()
+
+
+def test_a_signed_url_opens_its_object_only_unchanged_and_only_until_it_expires(
+    bucket, checking_front, settings
+):
+    settings.LECTERN_SIGNED_URL_SECONDS = 60
+    for job, content in (("1", b"alice's poster"), ("2", b"bob's poster")):
+        bucket.client.put_object(Bucket=bucket.name, Key=f"jobs/{job}/poster.jpg", Body=content)
+    url = objects.signed_url("jobs/1/poster.jpg", content_type="image/jpeg")
+    assert url.startswith(f"{checking_front.base_url}/{bucket.name}/jobs/1/poster.jpg?")
+    assert _fetch(url) == (200, b"alice's poster")
+
+    # Reused for another object, with another type, with its signature or expiry changed.
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    other = url.replace("/jobs/1/poster.jpg?", "/jobs/2/poster.jpg?")
+    as_html = url.replace("response-content-type=image%2Fjpeg", "response-content-type=text%2Fhtml")
+    assert as_html != url
+    signature = query["X-Amz-Signature"][0]
+    forged = url.replace(signature, signature[:-1] + ("0" if signature[-1] != "0" else "1"))
+    longer = url.replace("X-Amz-Expires=60", "X-Amz-Expires=86400")
+    for refused in (other, as_html, forged, longer):
+        status, body = _fetch(refused)
+        assert status == 403 and b"SignatureDoesNotMatch" in body, refused
+
+    checking_front.clock_skew = 55  # within its minute: still good
+    assert _fetch(url)[0] == 200
+    checking_front.clock_skew = 61  # past it: refused, though everything else is right
+    status, body = _fetch(url)
+    assert status == 403 and b"AccessDenied" in body
+    assert checking_front.refused == ["SignatureDoesNotMatch"] * 4 + ["AccessDenied"]
