@@ -70,7 +70,7 @@ def job_layout(request: HttpRequest, job_id: str) -> HttpResponse:
                 job=job, screen=form.cleaned_data["screen"], camera=form.cleaned_data["camera"]
             )
             if not request.htmx:
-                return redirect(f"{job.get_absolute_url()}#layout-check")
+                return redirect(f"{job.get_absolute_url()}?tab=layout#layout-check")
             form = None
     job.refresh_from_db()
     context = layout_context(job)

@@ -25,6 +25,7 @@ def test_it_shows_the_layout_and_renders_the_clips_again_after_a_correction(
     job = laid_out_video_job(alice, split_video)
     log_in(page, alice, password)
     page.goto(job.get_absolute_url())
+    page.get_by_role("tab", name="Layout").click()
     check = page.locator("#layout-check")
     expect(check.locator("svg.layout-frame image")).to_be_visible()
     expect(check.locator("g.layout-box-screen rect")).to_be_visible()
