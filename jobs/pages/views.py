@@ -145,7 +145,8 @@ def _tabs(context: dict[str, object], wanted: str) -> tuple[list[tuple[str, str]
     if context["clips"] or context["timeline"]:
         tabs.append(("highlights", "Highlights"))
     if context["show_layout"]:
-        tabs.append(("layout", "Layout"))
+        # A layout whose boxes disagree with the picture says so on its tab too.
+        tabs.append(("layout", "Layout: check" if context["layout_doubted"] else "Layout"))
     if context["slides"]:
         tabs.append(("slides", "Slides"))
     if context["speakers"]:
@@ -154,6 +155,13 @@ def _tabs(context: dict[str, object], wanted: str) -> tuple[list[tuple[str, str]
     if wanted in keys:
         return tabs, wanted, True
     return tabs, "notes", False
+
+
+def _layout_doubted(job: Job) -> bool:
+    """The detected layout disagrees with the picture's own panels and the owner has not
+    checked it yet (``jobs.highlights.layout``: doubts)."""
+    layout = (job.analysis or {}).get("layout") or {}
+    return bool(layout.get("doubts")) and layout.get("source") != "corrected"
 
 
 def _detail_context(job: Job, tab: str = "") -> dict[str, object]:
@@ -173,6 +181,7 @@ def _detail_context(job: Job, tab: str = "") -> dict[str, object]:
         "formats": _formats(segments),
         "speakers": sorted({s.speaker for s in segments if s.speaker}),
         "show_layout": bool(job.has_video and job.wants_highlights),
+        "layout_doubted": _layout_doubted(job),
         "draft": selectors.transcript_draft(job),
         "estimate": selectors.estimate(job, workers=_workers()),
     }

@@ -202,6 +202,14 @@
         window.scrollTo({ top: view.getBoundingClientRect().top + window.scrollY });
       }
     });
+    // A link to another tab inside a section ("check the layout") switches in place too.
+    view.addEventListener("click", function (event) {
+      var link = event.target.closest("a.tab-link[data-tab]");
+      if (!link) return;
+      event.preventDefault();
+      select(link.dataset.tab, false);
+      remember(link.dataset.tab);
+    });
     view.querySelector("[role=tablist]").addEventListener("keydown", function (event) {
       var list = shown(), at = list.indexOf(event.target), to = -1;
       if (at < 0) return;
@@ -223,6 +231,53 @@
     if (panel && target) target.scrollIntoView();
     fit();
     if (narrow.addEventListener) narrow.addEventListener("change", fit);
+  }
+
+  // The layout check (templates/jobs/includes/layout_check.html): choosing a preset draws its
+  // boxes over the frame, dashed, before anything is applied; its numbers fill the fields.
+  function setUpLayoutPreview() {
+    var select = document.getElementById("layout-preset");
+    if (!select || select.dataset.ready) return;
+    select.dataset.ready = "1";
+    var svg = "http://www.w3.org/2000/svg";
+    select.addEventListener("change", function () {
+      var group = document.getElementById("layout-preview");
+      var frame = document.getElementById("layout-frame");
+      var note = document.getElementById("layout-preview-note");
+      if (!group || !frame) return;
+      while (group.firstChild) group.removeChild(group.firstChild);
+      var option = select.options[select.selectedIndex];
+      if (select.value === "custom") {
+        frame.classList.remove("previewing");
+        if (note) note.textContent = "";
+        return;
+      }
+      var stroke = group.dataset.stroke, font = group.dataset.font;
+      [["screen", "Slides", "#79b8ff"], ["camera", "Camera", "#ffab70"]].forEach(function (kind) {
+        var text = option.dataset[kind[0]] || "";
+        var values = text ? text.split(",").map(Number) : null;
+        ["x", "y", "w", "h"].forEach(function (part, i) {
+          var input = select.form.querySelector('[name="' + kind[0] + "_" + part + '"]');
+          if (input) input.value = values ? values[i] : "";
+        });
+        if (!values) return;
+        var rect = document.createElementNS(svg, "rect");
+        [["x", values[0]], ["y", values[1]], ["width", values[2]], ["height", values[3]], ["fill", "none"],
+         ["stroke", kind[2]], ["stroke-width", stroke], ["stroke-dasharray", stroke * 4]].forEach(function (pair) {
+          rect.setAttribute(pair[0], pair[1]);
+        });
+        var label = document.createElementNS(svg, "text");
+        [["x", values[0]], ["y", values[1]], ["dx", font / 3], ["dy", font * 1.2], ["font-size", font],
+         ["font-weight", "bold"], ["fill", "#fff"], ["stroke", "#000"], ["stroke-width", font / 17]].forEach(function (pair) {
+          label.setAttribute(pair[0], pair[1]);
+        });
+        label.textContent = kind[1] + " (preview)";
+        group.appendChild(rect);
+        group.appendChild(label);
+      });
+      frame.classList.add("previewing");
+      if (note) note.textContent = "Preview of “" + option.textContent + "”: nothing is applied until you save.";
+    });
   }
 
   // Chapter links seek the main player too.
@@ -314,6 +369,7 @@
     setUpSpeed(document);
     setUpDock();
     setUpTabs();
+    setUpLayoutPreview();
   }
 
   document.addEventListener("DOMContentLoaded", function () { setUp(document); });
