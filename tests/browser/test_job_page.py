@@ -115,12 +115,32 @@ def _check_page(page, job: Job, width: int, height: int, name: str) -> None:
         seeks = page.evaluate("window.__seeks")
         assert seeks and abs(seeks[-1] - start) < 0.05, f"{where}: line {index}: {seeks}"
         page.evaluate("document.getElementById('player').pause()")
+    if top and name == "audio":
+        # Playing from far down: the spoken line is brought into the free area, below the player.
+        page.evaluate("window.scrollTo(0, 0)")
+        line = lines.nth(count - 6)
+        at = float(line.get_attribute("data-start"))
+        page.evaluate(
+            "t => { const p = document.getElementById('player'); p.currentTime = t; p.play(); }",
+            at + 0.2,
+        )
+        expect(line).to_have_class("segment current")
+        for _ in range(50):
+            box = line.bounding_box()
+            if box and box["y"] >= _free_top(page) - 1 and box["y"] + box["height"] <= height:
+                break
+            page.wait_for_timeout(100)
+        else:
+            raise AssertionError(f"{where}: the spoken line stays out of view at {box}")
+        page.evaluate("document.getElementById('player').pause()")
     # The edit pencil is there for the keyboard, and quiet for the eye until then.
     edit = lines.nth(2).get_by_role("link", name="Edit the segment")
     assert float(edit.evaluate("e => getComputedStyle(e.parentElement).opacity")) == 0
     edit.focus()
     assert float(edit.evaluate("e => getComputedStyle(e.parentElement).opacity")) == 1
 
+    edit.blur()
+    page.mouse.move(0, 0)
     page.evaluate("window.scrollTo(0, 0)")
     if width in (1280, 390):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
