@@ -194,7 +194,12 @@ def _job_out(job: Job) -> dict[str, Any]:
     base = f"/api/v1/jobs/{job.pk}"
     links = {"self": base, "web": job.get_absolute_url(), "clips": f"{base}/clips"}
     if job.status == Job.Status.SUCCEEDED:
-        links |= {f"transcript_{fmt}": f"{base}/transcript/{fmt}" for fmt in exports.FORMATS}
+        # Speaker turns (RTTM) only where speakers were labelled: without, the file is empty.
+        links |= {
+            f"transcript_{fmt}": f"{base}/transcript/{fmt}"
+            for fmt in exports.FORMATS
+            if fmt != "rttm" or job.diarize
+        }
     return {
         "id": job.pk,
         "title": job.display_name,

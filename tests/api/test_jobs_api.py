@@ -220,3 +220,16 @@ def test_it_exports_the_speaker_turns_as_rttm(client, alice, alice_key):
     ]
     assert all(len(line) == 10 for line in lines)
     assert {line[1] for line in lines} == {"talk"}  # the file id names the recording
+
+
+def test_it_links_the_speaker_turns_only_where_speakers_were_labelled(client, alice, alice_key):
+    plain = finished_job(alice, "plain.mp3")
+    labelled = finished_job(alice, "panel.mp3")
+    labelled.diarize = True
+    labelled.save()
+    links = {
+        job.pk: client.get(f"/api/v1/jobs/{job.pk}", headers=bearer(alice_key)).json()["links"]
+        for job in (plain, labelled)
+    }
+    assert "transcript_srt" in links[plain.pk] and "transcript_rttm" not in links[plain.pk]
+    assert links[labelled.pk]["transcript_rttm"].endswith("/transcript/rttm")
