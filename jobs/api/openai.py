@@ -37,10 +37,11 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from jobs import selectors, services
 from jobs.api import waits
+from jobs.api.speech_models import DEFAULT_ALIAS, model_for, model_names
 from jobs.api.views import ApiKeyAuth, RateLimited
 from jobs.intake.uploads import refusal_message
 from jobs.models import Job
-from transcripts import exports, modelstore
+from transcripts import exports
 from transcripts.backends.openai_api import LANGUAGE_NAMES
 from transcripts.media import MediaError, probe
 from transcripts.models import Transcript
@@ -153,18 +154,6 @@ def _owner(request: HttpRequest) -> AbstractBaseUser:
 
 # --- Models ----------------------------------------------------------------------------------------
 
-# OpenAI's own name, kept so that clients with "whisper-1" written into them work unchanged.
-DEFAULT_ALIAS = "whisper-1"
-
-
-def model_names() -> list[str]:
-    """The models a request may name: the alias of the configured model, the bundled ones, and the
-    configured one (``LECTERN_MODEL``) when it is something else."""
-    names = [DEFAULT_ALIAS, *modelstore.BUNDLED]
-    if settings.LECTERN_MODEL not in names:
-        names.append(settings.LECTERN_MODEL)
-    return names
-
 
 def _model(name: str) -> str:
     """The job's ``model`` for an OpenAI model name ("" for the configured one), or a 404."""
@@ -176,7 +165,7 @@ def _model(name: str) -> str:
             param="model",
             code="model_not_found",
         )
-    return "" if name in (DEFAULT_ALIAS, settings.LECTERN_MODEL) else name
+    return model_for(name)
 
 
 class ModelOut(Schema):

@@ -25,8 +25,9 @@ from pydantic import Field
 
 from jobs import selectors, services
 from jobs.api import keys, ratelimit
+from jobs.api.speech_models import model_for, model_names
 from jobs.intake import rules
-from jobs.intake.uploads import refusal_message
+from jobs.intake.uploads import media_problem, refusal_message
 from jobs.models import LANGUAGES, ApiKey, Clip, Job
 from jobs.ranged import ranged_file_response
 from jobs.storage import objects, serve
@@ -128,7 +129,18 @@ class JobCreateIn(Schema):
     highlights: Literal["auto", "yes", "no"] = Field(
         "auto", description="Highlight clips: auto makes them for videos only."
     )
-    clip_layout: Literal["vertical", "original"] = "vertical"
+    clip_layout: Literal["vertical", "original"] = Field(
+        "vertical", description="Highlight clips: vertical (9:16) or the original picture."
+    )
+    diarize: bool = Field(False, description="Label who speaks when (speaker turns, RTTM).")
+    speakers: int | None = Field(
+        None, ge=1, le=20, description="How many speakers, with diarize; empty to estimate it."
+    )
+    model: str = Field(
+        "",
+        max_length=200,
+        description="A speech model this server runs (GET /v1/models); empty for its default.",
+    )
 
 
 class JobOut(Schema):
@@ -182,7 +194,12 @@ def _job_out(job: Job) -> dict[str, Any]:
     base = f"/api/v1/jobs/{job.pk}"
     links = {"self": base, "web": job.get_absolute_url(), "clips": f"{base}/clips"}
     if job.status == Job.Status.SUCCEEDED:
-        links |= {f"transcript_{fmt}": f"{base}/transcript/{fmt}" for fmt in exports.FORMATS}
+        # Speaker turns (RTTM) only where speakers were labelled: without, the file is empty.
+        links |= {
+            f"transcript_{fmt}": f"{base}/transcript/{fmt}"
+            for fmt in exports.FORMATS
+            if fmt != "rttm" or job.diarize
+        }
     return {
         "id": job.pk,
         "title": job.display_name,
@@ -277,6 +294,11 @@ def _create_input(request: HttpRequest) -> tuple[dict[str, Any], Any]:
 @api.post(
     "/jobs",
     response={201: JobOut, 400: Error, 413: Error, 415: Error, **ERRORS},
+    description=(
+        "The same options as the upload form: language, task, highlights, clip_layout, diarize "
+        "(speaker turns) with speakers, and a model from GET /v1/models. An upload that is not "
+        "media (or has no sound, or is too long) is refused with 415 and the reason."
+    ),
     openapi_extra=_CREATE_BODY,
     summary="Create a job from an upload or a link",
     tags=["jobs"],
@@ -293,6 +315,20 @@ def create_job(request: HttpRequest) -> Status:
         raise HttpError(400, "Send exactly one of a file or a url.")
     if upload is not None and not upload.size:
         raise HttpError(400, "The file is empty (0 bytes).")
+    if options.speakers is not None and not options.diarize:
+        raise HttpError(400, "speakers is the number of speakers to label: send diarize=true too.")
+    model = ""
+    if options.model:
+        if options.model not in model_names():
+            raise HttpError(
+                400,
+                f"The model {options.model!r} does not exist on this server; choose one of "
+                f"{', '.join(model_names())} (GET /v1/models).",
+            )
+        model = model_for(options.model)
+    if upload is not None and (problem := media_problem(upload)):
+        # What the worker would say, said before a job is made of it.
+        raise HttpError(415, problem)
     url = ""
     if options.url:
         try:
@@ -308,6 +344,9 @@ def create_job(request: HttpRequest) -> Status:
         task=options.task,
         highlights={"yes": True, "no": False}.get(options.highlights),
         clip_layout=options.clip_layout,
+        diarize=options.diarize,
+        speakers=options.speakers,
+        model=model,
     )
     return Status(201, _job_out(job))
 

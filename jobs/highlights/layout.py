@@ -19,6 +19,13 @@ rectangle around the speaker's face bounded by straight panel edges in the mean 
 no face, the old activity rule); the screen is the rest of the picture (beside the camera, or all
 of it under a picture-in-picture thumbnail), narrowed to the slide when the slide sits on a page
 of its own colour. Each box has a confidence; so has the whole layout.
+
+Last, the boxes are checked against the frame's own structure: a straight panel border running
+down the middle of the slides box, two separate panels on a page inside it, or the camera box
+inside it as more than a thumbnail mean that the slides box holds another panel (a camera the
+detector could not tell from the slides: still, and without a face). The layout then says so in
+``doubts`` and its confidence drops under the reframing's threshold, so that clips keep the
+16:9 picture and the job page asks the owner to check the boxes.
 """
 
 from __future__ import annotations
@@ -61,6 +68,8 @@ class LayoutResult:
     faces: list[tuple[float, int, int, int, int]] = field(default_factory=list)
     face_rate: float = 0.0  # share of the face-searched samples in which the face was found
     source: str = "detected"  # or "corrected" (the owner set the boxes on the job page)
+    # Where the boxes disagree with the frame's own panels, in words for the owner.
+    doubts: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -76,6 +85,7 @@ class LayoutResult:
             "faces": [[round(face[0], 2), *face[1:]] for face in self.faces],
             "face_rate": round(self.face_rate, 3),
             "source": self.source,
+            "doubts": list(self.doubts),
         }
 
     @classmethod
@@ -102,6 +112,7 @@ class LayoutResult:
             ],
             face_rate=float(data.get("face_rate", 0.0)),
             source=str(data.get("source", "detected")),
+            doubts=[str(doubt) for doubt in data.get("doubts") or []],
         )
 
 
@@ -122,6 +133,8 @@ _DENSE_SAMPLES = 30  # up to this many samples (a minute), every one is searched
 _LINE_SUPPORT = 0.6
 # Without a face, a camera must keep changing between samples (slide changes left out).
 _STEADY = 0.25  # share of a side's length along which the mean picture has a straight edge
+_DOUBTED = 0.3  # a layout's confidence at most, when its boxes disagree with the frame's panels
+_INNER = 0.1  # of the slides box's width: a border nearer its sides is the box's own edge
 
 
 def detect_layout(
@@ -188,6 +201,16 @@ def detect_layout(
     # Nothing found at all means a still picture without text: most likely a static camera shot.
     confidence = float(np.mean(regions)) if regions else 0.2
     confidence *= min(1.0, stats.count / 6)  # a handful of samples is weak evidence
+    doubts = _doubts(
+        mean, edges, stats.change_rate(), screen[0] if screen else None,
+        camera[0] if camera else None,
+    )  # fmt: skip
+    if doubts:
+        # Under the reframing's threshold (0.5): clips keep the 16:9 picture until the owner
+        # has checked the boxes.
+        confidence = min(confidence, _DOUBTED)
+        if screen_region is not None:
+            screen_region.confidence = min(screen_region.confidence, _DOUBTED)
 
     changes: list[float] = []
     if screen is not None:
@@ -208,7 +231,56 @@ def detect_layout(
             for t, (x, y, w, h) in face_track
         ],
         face_rate=face_rate,
+        doubts=doubts,
     )
+
+
+def _doubts(
+    mean: np.ndarray,
+    edges: np.ndarray,
+    changes: np.ndarray,
+    screen: tuple[int, int, int, int] | None,
+    camera: tuple[int, int, int, int] | None,
+) -> list[str]:
+    """Where the slides box disagrees with the frame's own structure (boxes x0, y0, x1, y1 at
+    statistics resolution), each in words for the owner; empty when nothing does."""
+    if screen is None:
+        return []
+    x0, y0, x1, y1 = screen
+    width = x1 - x0
+    doubts: list[str] = []
+    # A straight border from the top of the box to its bottom, well inside it: two panels side by
+    # side (a slide's own lines run across, as under a title bar, rarely top to bottom).
+    columns = _borders(mean, changes, axis=1)[y0:y1, x0 : max(x0, x1 - 1)]
+    margin = max(3, round(width * _INNER))
+    if columns.size and width > 2 * margin:
+        support = columns.mean(axis=0)[margin : width - margin]
+        if support.size and float(support.max()) >= _LINE_SUPPORT:
+            doubts.append(
+                "A panel border runs down the middle of the slides box: it may hold the camera "
+                "picture too."
+            )
+    # Two panels of their own on a page, both inside the slides box (a thumbnail over the slides
+    # is the camera's, and left out).
+    panels = _panels(mean, edges)
+    if panels is not None:
+        labels, count = panels
+        inside = labels[y0:y1, x0:x1]
+        if camera is not None:
+            cx0, cy0, cx1, cy1 = camera
+            inside = inside.copy()
+            inside[max(0, cy0 - y0) : max(0, cy1 - y0), max(0, cx0 - x0) : max(0, cx1 - x0)] = 0
+        sizes = np.bincount(inside.ravel(), minlength=count + 1)[1:]
+        if int(np.sum(sizes >= _MIN_CAMERA_AREA * mean.size)) >= 2:
+            doubts.append("The slides box holds two separate panels of the picture.")
+    # The camera inside the slides box as more than a thumbnail over the slides.
+    if camera is not None:
+        overlap = _area(
+            (max(x0, camera[0]), max(y0, camera[1]), min(x1, camera[2]), min(y1, camera[3]))
+        )
+        if overlap >= 0.9 * _area(camera) and _area(camera) >= 0.12 * _area(screen):
+            doubts.append("The camera box lies inside the slides box.")
+    return doubts
 
 
 @cache

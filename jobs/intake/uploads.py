@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
+
+from jobs.intake.rules import limits
+from jobs.pipeline.stages.fetch import examine
+from transcripts.media import MediaError
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +63,31 @@ def _sweep_now_and_then() -> None:
 def refusal_message(request: object) -> str | None:
     """Why the handler cut the request off, for the form or the API (None when it did not)."""
     return getattr(request, "upload_refusal", None)
+
+
+def media_problem(upload: UploadedFile) -> str | None:
+    """Why the worker would refuse this upload (not media, no sound, too long), said before it is
+    queued and in the worker's own words; None when it is fit to transcribe.
+
+    It reads the file's headers where the upload handler left it (a temporary file), within the
+    request's own limits: probing does not decode the recording.
+    """
+    try:
+        path: Path | None = Path(upload.temporary_file_path())  # type: ignore[attr-defined]
+    except AttributeError:
+        path = None  # kept in memory (another upload handler): probe a copy
+    with tempfile.NamedTemporaryFile(prefix="lectern-probe-") as spare:
+        if path is None:
+            for chunk in upload.chunks():
+                spare.write(chunk)
+            spare.flush()
+            upload.seek(0)
+            path = Path(spare.name)
+        try:
+            examine(path, limits())
+        except MediaError as exc:
+            return str(exc)
+    return None
 
 
 class LimitedTemporaryFileUploadHandler(TemporaryFileUploadHandler):

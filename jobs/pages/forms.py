@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 
 from jobs.intake import rules
+from jobs.intake.uploads import media_problem
 from jobs.models import LANGUAGES, Job
 
 
@@ -97,6 +98,14 @@ class UploadForm(forms.Form):
         for upload in files:
             if upload.size == 0:
                 raise forms.ValidationError(f"{upload.name} is empty (0 bytes).")
+        # Probed now, so that a file the worker would refuse is refused here, in its words.
+        problems = [
+            f"{upload.name}: {problem}" if len(files) > 1 else problem
+            for upload in files
+            if (problem := media_problem(upload))
+        ]
+        if problems:
+            raise forms.ValidationError(problems)
         return files
 
     def clean_urls(self) -> list[str]:

@@ -71,6 +71,19 @@ def detected_layout(job: Job) -> LayoutResult | None:
     return LayoutResult.from_dict(data) if data else None
 
 
+def _box_text(box: Box | None) -> str:
+    return ",".join(str(value) for value in box) if box else ""
+
+
+def preview_boxes(screen: Box | None, camera: Box | None) -> list[dict[str, Any]]:
+    """Boxes to draw over the frame before they are applied (a preset, or typed numbers)."""
+    return [
+        {"name": name, "label": label, "x": box[0], "y": box[1], "w": box[2], "h": box[3]}
+        for name, label, box in (("screen", "Slides", screen), ("camera", "Camera", camera))
+        if box
+    ]
+
+
 def layout_context(job: Job) -> dict[str, Any]:
     """What the layout check shows: the boxes over a frame, confidences, notes, progress."""
     layout = detected_layout(job)
@@ -84,9 +97,15 @@ def layout_context(job: Job) -> dict[str, Any]:
         "rerendering": rerender.get("state") in ("queued", "running"),
         "percent": round(100 * rerender.get("done", 0) / max(1, rerender.get("total", 1))),
         "notes": [],
+        "doubted": False,
     }
     if layout is None:
         return context
+    # Each preset's boxes for this frame, so that the page draws them before they are applied.
+    context["presets"] = [
+        (key, preset.label, *map(_box_text, preset.boxes(layout.width, layout.height)))
+        for key, preset in PRESETS.items()
+    ]
     boxes = []
     for name, region in (("screen", layout.screen), ("camera", layout.camera)):
         if region is None:
@@ -110,7 +129,15 @@ def layout_context(job: Job) -> dict[str, Any]:
     ]
     context["faces_in_camera"] = _faces_inside(layout)
     notes = context["notes"]
-    if layout.source != "corrected" and layout.confidence < LOW_CONFIDENCE:
+    context["doubted"] = layout.source != "corrected" and bool(layout.doubts)
+    if context["doubted"]:
+        notes.append(
+            "Check the layout before trusting the clips: "
+            + " ".join(layout.doubts)
+            + " Until then vertical clips keep the 16:9 picture. Keep the boxes below if they "
+            "are right, or choose a preset and preview it."
+        )
+    elif layout.source != "corrected" and layout.confidence < LOW_CONFIDENCE:
         notes.append(
             f"The layout is unclear (confidence {layout.confidence:.2f}): vertical clips keep the "
             "16:9 picture. Correct the layout below to get slides over speaker."

@@ -9,7 +9,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from jobs import selectors
-from jobs.pages.layout_check import PRESETS, detected_layout, layout_context, layout_correct
+from jobs.pages.layout_check import (
+    PRESETS,
+    detected_layout,
+    layout_context,
+    layout_correct,
+    preview_boxes,
+)
 
 TEMPLATE = "jobs/includes/layout_check.html"
 BOX_FIELDS = ("x", "y", "w", "h")
@@ -59,21 +65,32 @@ class LayoutForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def job_layout(request: HttpRequest, job_id: str) -> HttpResponse:
-    """GET: the layout check (polled while clips render again). POST: the owner's correction."""
+    """GET: the layout check (polled while clips render again). POST: the owner's correction, or
+    (``action=preview``) its boxes drawn over the frame without applying them."""
     job = selectors.job_for_user(request.user, job_id)
     layout = detected_layout(job)
     form = None
+    preview = None
     if request.method == "POST" and layout is not None:
         form = LayoutForm(request.POST, width=layout.width, height=layout.height)
-        if form.is_valid():
+        if form.is_valid() and request.POST.get("action") == "preview":
+            preview = form.cleaned_data
+            form = None
+        elif form.is_valid():
             layout_correct(
                 job=job, screen=form.cleaned_data["screen"], camera=form.cleaned_data["camera"]
             )
             if not request.htmx:
-                return redirect(f"{job.get_absolute_url()}#layout-check")
+                return redirect(f"{job.get_absolute_url()}?tab=layout#layout-check")
             form = None
     job.refresh_from_db()
     context = layout_context(job)
+    if preview is not None:
+        context["preview"] = preview_boxes(preview["screen"], preview["camera"])
+        context["chosen_preset"] = preview["preset"]
+        for name, _, parts in context.get("box_fields", []):
+            box = preview[name]
+            parts[:] = list(zip(BOX_FIELDS, box if box else [None] * 4, strict=True))
     if form is not None:
         context["form_errors"] = form.non_field_errors() or [
             f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()

@@ -46,7 +46,7 @@ def job_notes_remake(request: HttpRequest, job_id: str) -> HttpResponse:
     if request.htmx:
         return render(request, "jobs/includes/study.html#study-notes", {"job": job, "notes": notes})
     messages.success(request, "The study notes were made again from the transcript.")
-    return redirect(f"{job.get_absolute_url()}#study-notes")
+    return redirect(f"{job.get_absolute_url()}?tab=notes#study-notes")
 
 
 def _answer(request: HttpRequest, asked: Asked, job: Job | None, status: int = 200) -> HttpResponse:
@@ -72,7 +72,7 @@ def job_ask(request: HttpRequest, job_id: str) -> HttpResponse:
     question = _question(request)
     if not question:
         messages.warning(request, "Type a question first.")
-        return redirect(f"{job.get_absolute_url()}#ask")
+        return redirect(f"{job.get_absolute_url()}?tab=ask#ask")
     everywhere = request.POST.get("scope") == "all"
     asked = question_ask(user=request.user, question=question, job=None if everywhere else job)
     return _answer(request, asked, job)

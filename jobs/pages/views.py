@@ -116,12 +116,60 @@ def job_create(request: HttpRequest) -> HttpResponse:
     return redirect("jobs:dashboard")
 
 
-def _detail_context(job: Job) -> dict[str, object]:
+# What each download holds, said in the downloads menu beside the format's name.
+FORMAT_LABELS = {
+    "txt": "plain text",
+    "srt": "subtitles",
+    "vtt": "web subtitles",
+    "json": "lines and words",
+    "rttm": "speaker turns",
+}
+
+
+def _formats(segments: list[Segment]) -> list[tuple[str, str]]:
+    """The exports worth offering: none of an empty transcript, RTTM only with speaker turns."""
+    if not segments:
+        return []
+    has_speakers = any(segment.speaker for segment in segments)
+    return [
+        (fmt, FORMAT_LABELS.get(fmt, fmt))
+        for fmt in exports.FORMATS
+        if fmt != "rttm" or has_speakers
+    ]
+
+
+def _tabs(context: dict[str, object], wanted: str) -> tuple[list[tuple[str, str]], str, bool]:
+    """The job page's tabs (the transcript's only shows on a phone), the one open, and whether
+    the address chose it (``?tab=``): without JavaScript a tab is a link to the page again."""
+    tabs = [("transcript", "Transcript"), ("notes", "Study notes"), ("ask", "Ask")]
+    if context["clips"] or context["timeline"]:
+        tabs.append(("highlights", "Highlights"))
+    if context["show_layout"]:
+        # A layout whose boxes disagree with the picture says so on its tab too.
+        tabs.append(("layout", "Layout: check" if context["layout_doubted"] else "Layout"))
+    if context["slides"]:
+        tabs.append(("slides", "Slides"))
+    if context["speakers"]:
+        tabs.append(("speakers", "Speakers"))
+    keys = [key for key, _ in tabs]
+    if wanted in keys:
+        return tabs, wanted, True
+    return tabs, "notes", False
+
+
+def _layout_doubted(job: Job) -> bool:
+    """The detected layout disagrees with the picture's own panels and the owner has not
+    checked it yet (``jobs.highlights.layout``: doubts)."""
+    layout = (job.analysis or {}).get("layout") or {}
+    return bool(layout.get("doubts")) and layout.get("source") != "corrected"
+
+
+def _detail_context(job: Job, tab: str = "") -> dict[str, object]:
     transcript = getattr(job, "transcript", None) if job.status == Job.Status.SUCCEEDED else None
     segments = list(transcript.segments.all()) if transcript else []
     highlights = selectors.highlights_of(job) if transcript else None
     slides = _slides_of(job) if transcript else []
-    return {
+    context: dict[str, object] = {
         "clips": highlights.clips if highlights else [],
         "chapters": highlights.chapters if highlights else [],
         "timeline": highlights.timeline if highlights else "",
@@ -130,18 +178,22 @@ def _detail_context(job: Job) -> dict[str, object]:
         "transcript": transcript,
         "segments": segments,
         "transcript_items": _with_slides(segments, slides),
-        "formats": exports.FORMATS,
+        "formats": _formats(segments),
         "speakers": sorted({s.speaker for s in segments if s.speaker}),
+        "show_layout": bool(job.has_video and job.wants_highlights),
+        "layout_doubted": _layout_doubted(job),
         "draft": selectors.transcript_draft(job),
         "estimate": selectors.estimate(job, workers=_workers()),
     }
+    context["tabs"], context["active_tab"], context["tab_chosen"] = _tabs(context, tab)
+    return context
 
 
 @login_required
 @require_GET
 def job_detail(request: HttpRequest, job_id: str) -> HttpResponse:
     job = selectors.job_for_user(request.user, job_id)
-    context = _detail_context(job)
+    context = _detail_context(job, request.GET.get("tab", ""))
     if request.htmx and request.htmx.target == "job-progress":
         # The polled fragment; once the job is over it carries the result along (out of band)
         # and tells htmx to stop polling. Other htmx requests (a form's redirect) get the page.
@@ -326,7 +378,7 @@ def job_speakers(request: HttpRequest, job_id: str) -> HttpResponse:
     }
     services.job_rename_speakers(job=job, names=names)
     messages.success(request, "Speaker names saved; the exports use them.")
-    return redirect(f"{job.get_absolute_url()}#speakers")
+    return redirect(f"{job.get_absolute_url()}?tab=speakers#speakers")
 
 
 @login_required

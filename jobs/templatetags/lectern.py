@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 from django import template
 from django.utils.translation import get_language_info
 
@@ -14,6 +16,13 @@ def timecode(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     return clock(max(0.0, seconds))
+
+
+@register.filter
+def seconds(value: float | None) -> int:
+    """Whole seconds for a time link (``#t=5``), rounded down: a line at 0:05.88 must start at
+    5, not at 6, which would cut its first word."""
+    return max(0, math.floor(value or 0.0))
 
 
 @register.filter

@@ -36,14 +36,42 @@
       var player = document.getElementById(list.dataset.player);
       if (!player) return;
       var segments = Array.prototype.slice.call(list.querySelectorAll(".segment"));
+      var pressed = false;  // a long-press just showed a line's tools: its click must not seek
       list.addEventListener("click", function (event) {
         var link = event.target.closest(".timestamp");
         var segment = event.target.closest(".segment");
         if (!segment || segment.classList.contains("editing")) return;
         if (event.target.closest("form, button, textarea, a:not(.timestamp)")) return;
         if (link) event.preventDefault();
+        if (pressed) { pressed = false; return; }
+        showTools(null);
         player.currentTime = parseFloat(segment.dataset.start);
         player.play().catch(function () { /* autoplay may be refused; seeking still worked */ });
+      });
+      // On a touch screen the edit pencil shows after a long-press on the line (a tap seeks).
+      function showTools(segment) {
+        list.querySelectorAll(".segment.show-tools").forEach(function (other) {
+          if (other !== segment) other.classList.remove("show-tools");
+        });
+        if (segment) segment.classList.add("show-tools");
+      }
+      var touchTimer = 0;
+      list.addEventListener("touchstart", function (event) {
+        var segment = event.target.closest(".segment");
+        if (!segment || segment.classList.contains("editing") || event.target.closest("a, textarea")) return;
+        window.clearTimeout(touchTimer);
+        touchTimer = window.setTimeout(function () { pressed = true; showTools(segment); }, 550);
+      }, { passive: true });
+      ["touchend", "touchmove", "touchcancel"].forEach(function (name) {
+        list.addEventListener(name, function () { window.clearTimeout(touchTimer); }, { passive: true });
+      });
+      list.addEventListener("contextmenu", function (event) {
+        var segment = event.target.closest(".segment");
+        if (!segment || !touchOnly.matches || event.target.closest("a, textarea")) return;
+        event.preventDefault();
+        window.clearTimeout(touchTimer);
+        pressed = false;
+        showTools(segment);
       });
       // A link to "#t=SECONDS" (from search results) starts the player there.
       var wanted = /^#t=(\d+(?:\.\d+)?)$/.exec(window.location.hash);
@@ -69,6 +97,7 @@
           if (current) { current.classList.remove("current"); current.removeAttribute("aria-current"); }
           if (found) { found.classList.add("current"); found.setAttribute("aria-current", "true"); }
           current = found;
+          if (found && !player.paused) keepInView(found);
         }
         var spoken = null;
         if (found) {
@@ -88,6 +117,166 @@
       player.addEventListener("play", function () { if (!frame) frame = window.requestAnimationFrame(loop); });
       player.addEventListener("timeupdate", follow);
       player.addEventListener("seeked", follow);
+    });
+  }
+
+  // The line being spoken stays in the free part of the screen: below the pinned player (on a
+  // phone), above the bottom edge. Not while the reader scrolls on their own, for a few seconds.
+  var touchOnly = window.matchMedia("(hover: none)");
+  var readerScrolled = 0;
+  ["wheel", "touchmove"].forEach(function (name) {
+    window.addEventListener(name, function () { readerScrolled = Date.now(); }, { passive: true });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (/^(PageUp|PageDown|ArrowUp|ArrowDown|Home|End| )$/.test(event.key)) readerScrolled = Date.now();
+  });
+
+  function freeTop() {
+    var dock = document.getElementById("job-dock");
+    if (!dock || getComputedStyle(dock).position !== "sticky") return 0;
+    return Math.max(0, dock.getBoundingClientRect().bottom);
+  }
+
+  function keepInView(line) {
+    if (Date.now() - readerScrolled < 4000 || !line.offsetParent) return;
+    var top = freeTop(), bottom = window.innerHeight, box = line.getBoundingClientRect();
+    if (box.top >= top && box.bottom <= bottom) return;
+    // A third of the way down the free area: the lines to come are in view below it.
+    var smooth = window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
+    window.scrollBy({ top: box.top - top - (bottom - top) / 3, behavior: smooth });
+  }
+
+  // The pinned dock's height, for the browser's own scrolling (focus, anchors) to avoid it.
+  function setUpDock() {
+    var dock = document.getElementById("job-dock");
+    if (!dock || dock.dataset.ready) return;
+    dock.dataset.ready = "1";
+    var measure = function () {
+      var pinned = getComputedStyle(dock).position === "sticky";
+      document.documentElement.style.setProperty("--dock-height", (pinned ? dock.offsetHeight + 8 : 0) + "px");
+    };
+    measure();
+    if (window.ResizeObserver) new ResizeObserver(measure).observe(dock);
+    window.addEventListener("resize", measure);
+  }
+
+  // The job page's tabs (templates/jobs/detail.html): links to "?tab=…" that work without
+  // JavaScript; here they switch in place, with the arrow keys moving between them (WAI-ARIA
+  // tabs, automatic activation). The transcript's tab only shows on a narrow screen.
+  var narrow = window.matchMedia("(max-width: 899.98px)");
+
+  function setUpTabs() {
+    var view = document.getElementById("job-view");
+    if (!view || view.dataset.tabsReady) return;
+    view.dataset.tabsReady = "1";
+    var tabs = Array.prototype.slice.call(view.querySelectorAll("[role=tab]"));
+    function shown() { return tabs.filter(function (tab) { return tab.offsetParent !== null; }); }
+    function select(key, focus) {
+      view.dataset.tab = key;
+      view.setAttribute("data-tab-chosen", "");
+      tabs.forEach(function (tab) {
+        var on = tab.dataset.tab === key;
+        tab.setAttribute("aria-selected", on ? "true" : "false");
+        if (on) tab.removeAttribute("tabindex"); else tab.setAttribute("tabindex", "-1");
+        if (on && focus) tab.focus();
+      });
+    }
+    function remember(key) {
+      var url = new URL(window.location.href);
+      url.searchParams.set("tab", key);
+      if (!/^#t=/.test(url.hash)) url.hash = "";
+      window.history.replaceState(window.history.state, "", url.toString());
+    }
+    function fit() {
+      if (!narrow.matches && view.dataset.tab === "transcript") select("notes");
+    }
+    view.querySelector("[role=tablist]").addEventListener("click", function (event) {
+      var tab = event.target.closest("[role=tab]");
+      if (!tab) return;
+      event.preventDefault();
+      select(tab.dataset.tab, false);
+      remember(tab.dataset.tab);
+      // On a phone the open section starts right under the pinned player.
+      var dock = document.getElementById("job-dock");
+      if (narrow.matches && dock && dock.getBoundingClientRect().top <= 0) {
+        window.scrollTo({ top: view.getBoundingClientRect().top + window.scrollY });
+      }
+    });
+    // A link to another tab inside a section ("check the layout") switches in place too.
+    view.addEventListener("click", function (event) {
+      var link = event.target.closest("a.tab-link[data-tab]");
+      if (!link) return;
+      event.preventDefault();
+      select(link.dataset.tab, false);
+      remember(link.dataset.tab);
+    });
+    view.querySelector("[role=tablist]").addEventListener("keydown", function (event) {
+      var list = shown(), at = list.indexOf(event.target), to = -1;
+      if (at < 0) return;
+      if (event.key === "ArrowRight") to = (at + 1) % list.length;
+      else if (event.key === "ArrowLeft") to = (at - 1 + list.length) % list.length;
+      else if (event.key === "Home") to = 0;
+      else if (event.key === "End") to = list.length - 1;
+      if (to < 0) return;
+      event.preventDefault();
+      select(list[to].dataset.tab, true);
+      remember(list[to].dataset.tab);
+    });
+    // An address naming a section (#speakers, #study-notes, #segment-4) opens its tab.
+    var target = null;
+    if (/^#[A-Za-z][\w-]*$/.test(window.location.hash)) target = document.getElementById(window.location.hash.slice(1));
+    var panel = target && target.closest(".tab-panel, #transcript");
+    if (panel) select(panel.id === "transcript" ? "transcript" : panel.id.replace(/^panel-/, ""), false);
+    else if (!view.hasAttribute("data-tab-chosen") && narrow.matches) select("transcript", false);
+    if (panel && target) target.scrollIntoView();
+    fit();
+    if (narrow.addEventListener) narrow.addEventListener("change", fit);
+  }
+
+  // The layout check (templates/jobs/includes/layout_check.html): choosing a preset draws its
+  // boxes over the frame, dashed, before anything is applied; its numbers fill the fields.
+  function setUpLayoutPreview() {
+    var select = document.getElementById("layout-preset");
+    if (!select || select.dataset.ready) return;
+    select.dataset.ready = "1";
+    var svg = "http://www.w3.org/2000/svg";
+    select.addEventListener("change", function () {
+      var group = document.getElementById("layout-preview");
+      var frame = document.getElementById("layout-frame");
+      var note = document.getElementById("layout-preview-note");
+      if (!group || !frame) return;
+      while (group.firstChild) group.removeChild(group.firstChild);
+      var option = select.options[select.selectedIndex];
+      if (select.value === "custom") {
+        frame.classList.remove("previewing");
+        if (note) note.textContent = "";
+        return;
+      }
+      var stroke = group.dataset.stroke, font = group.dataset.font;
+      [["screen", "Slides", "#79b8ff"], ["camera", "Camera", "#ffab70"]].forEach(function (kind) {
+        var text = option.dataset[kind[0]] || "";
+        var values = text ? text.split(",").map(Number) : null;
+        ["x", "y", "w", "h"].forEach(function (part, i) {
+          var input = select.form.querySelector('[name="' + kind[0] + "_" + part + '"]');
+          if (input) input.value = values ? values[i] : "";
+        });
+        if (!values) return;
+        var rect = document.createElementNS(svg, "rect");
+        [["x", values[0]], ["y", values[1]], ["width", values[2]], ["height", values[3]], ["fill", "none"],
+         ["stroke", kind[2]], ["stroke-width", stroke], ["stroke-dasharray", stroke * 4]].forEach(function (pair) {
+          rect.setAttribute(pair[0], pair[1]);
+        });
+        var label = document.createElementNS(svg, "text");
+        [["x", values[0]], ["y", values[1]], ["dx", font / 3], ["dy", font * 1.2], ["font-size", font],
+         ["font-weight", "bold"], ["fill", "#fff"], ["stroke", "#000"], ["stroke-width", font / 17]].forEach(function (pair) {
+          label.setAttribute(pair[0], pair[1]);
+        });
+        label.textContent = kind[1] + " (preview)";
+        group.appendChild(rect);
+        group.appendChild(label);
+      });
+      frame.classList.add("previewing");
+      if (note) note.textContent = "Preview of “" + option.textContent + "”: nothing is applied until you save.";
     });
   }
 
@@ -125,7 +314,9 @@
     });
     select.addEventListener("change", function () { player.playbackRate = parseFloat(select.value); });
     label.appendChild(select);
-    player.insertAdjacentElement("afterend", label);
+    var bar = document.getElementById("player-bar");
+    if (bar) bar.insertAdjacentElement("afterbegin", label);
+    else player.insertAdjacentElement("afterend", label);
   }
 
   // Keyboard shortcuts, as transcript editors have them. With Alt they work while typing in an
@@ -176,6 +367,9 @@
     setUpDropzones(root);
     setUpTranscript(root);
     setUpSpeed(document);
+    setUpDock();
+    setUpTabs();
+    setUpLayoutPreview();
   }
 
   document.addEventListener("DOMContentLoaded", function () { setUp(document); });

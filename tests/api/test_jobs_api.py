@@ -20,8 +20,8 @@ def test_it_serves_the_openapi_document(client):
     assert document["components"]["securitySchemes"]["ApiKeyAuth"]["scheme"] == "bearer"
 
 
-def test_it_creates_a_job_from_an_upload(client, alice, alice_key):
-    upload = SimpleUploadedFile("lecture.wav", b"RIFF....WAVEfmt not really audio")
+def test_it_creates_a_job_from_an_upload(client, alice, alice_key, jfk_wav):
+    upload = SimpleUploadedFile("lecture.wav", jfk_wav.read_bytes())
 
     response = client.post(
         "/api/v1/jobs",
@@ -35,6 +35,56 @@ def test_it_creates_a_job_from_an_upload(client, alice, alice_key):
     assert job.owner == alice and job.title == "Week 1" and job.language == "en"
     assert job.highlights is False and job.media and job.original_name == "lecture.wav"
     assert body["status"] == "queued" and body["links"]["self"] == f"/api/v1/jobs/{job.pk}"
+
+
+def test_it_takes_the_same_options_as_the_upload_form(client, alice, alice_key, jfk_wav):
+    document = client.get("/api/v1/openapi.json").json()
+    form = document["paths"]["/api/v1/jobs"]["post"]["requestBody"]["content"]
+    for content in ("multipart/form-data", "application/json"):
+        fields = form[content]["schema"]["properties"]
+        assert {"diarize", "speakers", "highlights", "clip_layout", "language", "task",
+                "model"} <= set(fields), fields  # fmt: skip
+
+    response = client.post(
+        "/api/v1/jobs",
+        {"file": SimpleUploadedFile("panel.wav", jfk_wav.read_bytes()), "diarize": "true",
+         "speakers": "3", "clip_layout": "original", "highlights": "yes", "model": "tiny.en",
+         "language": "en", "task": "transcribe"},
+        headers=bearer(alice_key),
+    )  # fmt: skip
+
+    assert response.status_code == 201, response.content
+    job = Job.objects.get(pk=response.json()["id"])
+    assert job.diarize is True and job.speakers == 3 and job.clip_layout == "original"
+    assert job.highlights is True and job.model == "tiny.en" and job.language == "en"
+
+
+@pytest.mark.parametrize(
+    "fields, status, words",
+    [
+        ({"speakers": "2"}, 400, "diarize=true"),
+        ({"diarize": "true", "speakers": "0"}, 422, "speakers"),
+        ({"model": "large-v9"}, 400, "does not exist on this server"),
+        ({"shape": "round"}, 422, "extra"),
+    ],
+)
+def test_it_refuses_options_the_form_would_refuse(
+    client, alice, alice_key, jfk_wav, fields, status, words
+):
+    upload = SimpleUploadedFile("talk.wav", jfk_wav.read_bytes())
+    response = client.post("/api/v1/jobs", {"file": upload, **fields}, headers=bearer(alice_key))
+    assert response.status_code == status and words in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_it_refuses_a_file_that_is_not_media_in_the_workers_words(client, alice, alice_key):
+    notes = SimpleUploadedFile("notes.mp4", b"These are lecture notes, not a recording.\n" * 50)
+    response = client.post("/api/v1/jobs", {"file": notes}, headers=bearer(alice_key))
+    assert response.status_code == 415
+    assert response.json()["detail"] == (
+        "This file is not a recognised audio or video format, or it is corrupt."
+    )
+    assert not Job.objects.exists()
 
 
 def test_it_creates_a_job_from_a_json_link_checked_like_the_web_form(
@@ -170,3 +220,16 @@ def test_it_exports_the_speaker_turns_as_rttm(client, alice, alice_key):
     ]
     assert all(len(line) == 10 for line in lines)
     assert {line[1] for line in lines} == {"talk"}  # the file id names the recording
+
+
+def test_it_links_the_speaker_turns_only_where_speakers_were_labelled(client, alice, alice_key):
+    plain = finished_job(alice, "plain.mp3")
+    labelled = finished_job(alice, "panel.mp3")
+    labelled.diarize = True
+    labelled.save()
+    links = {
+        job.pk: client.get(f"/api/v1/jobs/{job.pk}", headers=bearer(alice_key)).json()["links"]
+        for job in (plain, labelled)
+    }
+    assert "transcript_srt" in links[plain.pk] and "transcript_rttm" not in links[plain.pk]
+    assert links[labelled.pk]["transcript_rttm"].endswith("/transcript/rttm")

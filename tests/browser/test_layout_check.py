@@ -25,6 +25,7 @@ def test_it_shows_the_layout_and_renders_the_clips_again_after_a_correction(
     job = laid_out_video_job(alice, split_video)
     log_in(page, alice, password)
     page.goto(job.get_absolute_url())
+    page.get_by_role("tab", name="Layout").click()
     check = page.locator("#layout-check")
     expect(check.locator("svg.layout-frame image")).to_be_visible()
     expect(check.locator("g.layout-box-screen rect")).to_be_visible()
@@ -35,6 +36,11 @@ def test_it_shows_the_layout_and_renders_the_clips_again_after_a_correction(
 
     check.locator("summary", has_text="Correct the layout").click()
     page.get_by_label("Layout preset").select_option("slides-only")
+    # The preset's boxes show over the frame before anything is applied.
+    expect(check.locator("#layout-preview rect")).to_have_count(1)
+    expect(check.locator("#layout-preview-note")).to_contain_text("Preview of “Slides only”")
+    assert Clip.objects.get(job=job).layout != "slides"
+    screenshot(page, "layout-check-preview")
     page.get_by_role("button", name="Save and render the clips again").click()
     expect(page.locator("#layout-check progress")).to_be_visible()
     screenshot(page, "layout-check-rerendering")

@@ -82,12 +82,15 @@ def test_every_page_works_on_a_phone(browser, live_server, alice, password) -> N
         _check(page, "profile")
         page.goto(job.get_absolute_url())
         _check(page, "job")
-        # Below the player, a link reaches the transcript, however much comes before it.
-        page.get_by_role("navigation", name="On this page").get_by_role(
-            "link", name="Transcript"
-        ).click()
+        # The transcript comes right under the mini-player, the other sections one tap away.
         heading = page.locator("#transcript-heading").bounding_box()
         assert heading is not None and 0 <= heading["y"] < HEIGHT - 100, heading
+        page.get_by_role("tab", name="Study notes").click()
+        expect(page.locator("#study-notes")).to_be_visible()
+        _check(page, "job-notes")
+        page.get_by_role("tab", name="Transcript").click()
+        # Editing is a long-press away (a tap on a line seeks).
+        page.locator("#segment-0").dispatch_event("contextmenu")
         page.get_by_role("link", name="Edit the segment at 0:00").click()
         expect(page.locator("textarea")).to_be_visible()
         _check(page, "segment-edit")

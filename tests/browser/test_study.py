@@ -40,6 +40,7 @@ def test_it_seeks_from_the_notes_and_answers_in_place(page, alice, password):
         f"Math.abs(document.getElementById('player').currentTime - {wanted}) < 0.5"
     )
 
+    page.get_by_role("tab", name="Ask").click()  # the question box is a tab of its own
     page.get_by_label("Your question").fill("What is transpiration?")
     page.get_by_role("button", name="Ask").click()
     answer = page.locator("#ask-answer")
@@ -81,9 +82,11 @@ def test_axe_finds_nothing_in_the_notes_the_answers_and_the_answer_page(
     try:
         log_in(page, alice, password)
         page.goto(job.get_absolute_url())
+        page.get_by_role("tab", name="Ask").click()
         page.get_by_label("Your question").fill("What is osmosis?")
         page.get_by_role("button", name="Ask").click()
         expect(page.locator("#ask-answer ol.passages")).to_be_visible()
+        page.get_by_role("tab", name="Study notes").click()
         page.locator(".study-questions summary").first.click()  # an answer unfolded
         problems += _violations(page)
         # The answer as a page of its own (what a browser without JavaScript gets).

@@ -60,3 +60,41 @@ def test_it_clears_the_queued_message_when_the_job_ends(client, alice, jfk_wav, 
     # The finished fragment empties the messages out of band; a reload no longer has them.
     assert '<div id="messages" hx-swap-oob="true"></div>' in body
     assert "is queued." not in client.get(job.get_absolute_url()).content.decode()
+
+
+def test_it_clears_the_queued_message_once_the_job_runs(client, alice, jfk_wav):
+    job = job_from_file(alice, jfk_wav)
+    client.force_login(alice)
+    poll = {"headers": {"HX-Request": "true", "HX-Target": "job-progress"}}
+    # Still queued: "… is queued." holds, and stays.
+    assert 'id="messages" hx-swap-oob' not in client.get(job.get_absolute_url(), **poll).text
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, stage=Job.Stage.TRANSCRIBE)
+    body = client.get(job.get_absolute_url(), **poll).content.decode()
+    assert "<progress" in body  # the page shows the live progress now...
+    assert '<div id="messages" hx-swap-oob="true"></div>' in body  # ...and the message goes
+
+
+def test_it_offers_tabs_downloads_and_time_links_that_work_without_script(client, alice):
+    from tests.factories import finished_job
+    from transcripts.models import Segment
+
+    job = finished_job(alice, "talk.mp3", ["Light is captured.", "Water is split."])
+    Segment.objects.filter(transcript__job=job, index=1).update(start=5.88)
+    client.force_login(alice)
+    page = client.get(job.get_absolute_url()).content.decode()
+    # A line at 0:05.88 links to 5 s, not 6 (which would cut its first word).
+    assert 'href="#t=5" aria-label="Play from 0:05"' in page
+    # Every section is a tab (a link to the page with it open); notes open by default.
+    assert 'role="tablist"' in page and 'data-tab="notes"' in page
+    assert '<a role="tab" id="tab-ask" href="?tab=ask"' in page
+    opened = client.get(job.get_absolute_url() + "?tab=ask").content.decode()
+    assert 'data-tab="ask" data-tab-chosen' in opened
+    assert (
+        'id="tab-ask" href="?tab=ask" aria-controls="panel-ask" data-tab="ask" aria-selected="true"'
+        in opened
+    )
+    # One menu of downloads, with only what has content: no RTTM without speakers.
+    assert page.count('class="menu downloads-menu"') == 1
+    assert "/transcript.srt" in page and "/transcript.rttm" not in page
+    Segment.objects.filter(transcript__job=job, index=0).update(speaker="S1")
+    assert "/transcript.rttm" in client.get(job.get_absolute_url()).content.decode()

@@ -38,6 +38,41 @@ def test_it_says_why_clips_kept_16_9_when_the_layout_is_unclear(client, alice, s
     assert '<details class="layout-correct" open>' in page
 
 
+def test_it_asks_the_owner_to_check_boxes_that_disagree_with_the_picture(
+    client, alice, tmp_path
+) -> None:
+    """A still camera panel without a face, read as part of the slides: the page says the
+    layout looks wrong, the clip kept the 16:9 picture, and a preset previews before it applies."""
+    from tests.synth_video import LAYOUT_MISREAD, layout_variant
+
+    video = layout_variant(tmp_path, LAYOUT_MISREAD[0]).video
+    job = laid_out_video_job(alice, video)
+    assert job.analysis["layout"]["doubts"] and Clip.objects.get(job=job).layout == "full"
+    client.force_login(alice)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Check the layout before trusting the clips: A panel border runs down" in page
+    assert ">Layout: check</a>" in page  # its tab says so too
+    assert "check the layout</a> before trusting them" in page  # and the highlights
+    assert '<details class="layout-correct" open>' in page
+
+    # The preset's boxes are drawn over the frame first (the Preview button, without script).
+    url = reverse("jobs:layout", args=[job.pk])
+    preview = client.post(url, {"preset": "slides-left", "action": "preview"})
+    shown = preview.content.decode()
+    assert preview.status_code == 200 and "Preview of “Slides left, camera right”" in shown
+    assert "stroke-dasharray" in shown and "Camera (preview)" in shown
+    assert (
+        '<option value="slides-left" data-screen="0,0,480,360" data-camera="480,0,160,360" selected>'
+        in shown
+    )
+    job.refresh_from_db()
+    assert job.analysis["layout"].get("source") != "corrected"  # nothing applied yet
+    # Saved, the owner's boxes are trusted and the doubt is gone from the page.
+    client.post(url, {"preset": "slides-left", "action": "save"})
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Check the layout before trusting" not in page and ">Layout</a>" in page
+
+
 def test_it_corrects_the_layout_and_renders_the_clips_again(
     client, alice, bob, split_video, django_capture_on_commit_callbacks
 ) -> None:

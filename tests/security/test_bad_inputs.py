@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from jobs.models import Job
 from jobs.tasks import run_job
-from tests.factories import job_from_file
+from tests.factories import job_from_bytes, job_from_file
 from tests.servers import FileServer
 from tests.synth import tone_video, write_wav
 from transcripts.media import ffmpeg_exe
@@ -99,7 +100,8 @@ def _jfk(tmp: Path) -> bytes:
 class Upload:
     name: str
     make: Callable[[Path], bytes]
-    # "failed": the job fails with `message`; "form": refused on the form with `message`;
+    # "refused": refused on the form with `message`, the worker's own words for that file (the
+    # web side probes an upload before queueing it); "failed": the job fails with `message`;
     # "ok": transcribed (a strange name must not matter); "quiet": succeeds with `message` as note
     # or with text (noise).
     outcome: str
@@ -108,24 +110,24 @@ class Upload:
 
 UPLOADS = [
     Upload("zero.wav", lambda tmp: b"", "form", "is empty (0 bytes)"),
-    Upload("notes.mp4", lambda tmp: b"Lecture notes, week 3.\n" * 50, "failed",
+    Upload("notes.mp4", lambda tmp: b"Lecture notes, week 3.\n" * 50, "refused",
            "not a recognised audio or video format"),
-    Upload("picture.mp3", _png, "failed", "has no audio track"),
-    Upload("corrupt.mp4", _corrupt_mp4, "failed", "corrupt"),
-    Upload("truncated.mp4", _truncated_mp4, "failed", "corrupt"),
-    Upload("mute.mp4", _silent_video, "failed", "has no audio track"),
+    Upload("picture.mp3", _png, "refused", "has no audio track"),
+    Upload("corrupt.mp4", _corrupt_mp4, "refused", "corrupt"),
+    Upload("truncated.mp4", _truncated_mp4, "refused", "corrupt"),
+    Upload("mute.mp4", _silent_video, "refused", "has no audio track"),
     Upload("silence.wav", _silence, "quiet", "No speech was found"),
     Upload("noise.wav", _noise, "quiet", ""),
-    Upload("two-hours.ogg", _two_hours, "failed", "the limit is 60 minutes"),
+    Upload("two-hours.ogg", _two_hours, "refused", "the limit is 60 minutes"),
     Upload("../../etc/passwd.wav", _jfk, "ok"),
     Upload("nul\x00byte.wav", _jfk, "ok"),
     Upload(("very-long-" * 40) + ".wav", _jfk, "ok"),
     Upload("\u202egnp.wav", _jfk, "ok"),
     Upload("CON.wav", _jfk, "ok"),
     # Playlists and lists that name other files are not media (issue 16, point 3).
-    Upload("lecture.m3u8", _local_playlist, "failed", "not a recognised audio or video format"),
-    Upload("lecture.ffconcat", _concat_list, "failed", "not a recognised audio or video format"),
-    Upload("lecture.mp4", _local_playlist, "failed", "not a recognised audio or video format"),
+    Upload("lecture.m3u8", _local_playlist, "refused", "not a recognised audio or video format"),
+    Upload("lecture.ffconcat", _concat_list, "refused", "not a recognised audio or video format"),
+    Upload("lecture.mp4", _local_playlist, "refused", "not a recognised audio or video format"),
 ]  # fmt: skip
 
 
@@ -166,10 +168,18 @@ def test_it_handles_a_bad_upload(client, alice, bystander, media_root, settings,
     )  # fmt: skip
     page = response.content.decode()
     assert "Traceback" not in page
-    if case.outcome == "form":
+    if case.outcome in ("form", "refused"):
         assert response.status_code == 400 and case.message in page
         assert not Job.objects.filter(owner=alice).exists()
-    else:
+    if case.outcome == "refused":
+        # The same file reaching a worker another way (a bucket upload, a link) fails the same way.
+        job = job_from_bytes(alice, case.name, data, highlights=False)
+        run_job(str(job.pk))
+        job.refresh_from_db()
+        assert job.status == Job.Status.FAILED and case.message in job.error
+        assert escape(job.error) in page  # the page said exactly what the worker says
+        job.delete()
+    elif case.outcome != "form":
         assert response.status_code == 302
         job = Job.objects.get(owner=alice)
         run_job(str(job.pk))

@@ -36,8 +36,12 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check(path: Path, limits: Limits, *, title: str = "") -> Fetched:
-    """Probe a local media file by its contents and check it against the limits."""
+def examine(path: Path, limits: Limits) -> MediaInfo:
+    """What a local file is, by its contents, or ``MediaError`` saying why no job can use it.
+
+    The web side calls this on an upload before queueing it (``jobs.intake.uploads``), so that a
+    file the worker would refuse is refused at once, in the worker's words.
+    """
     path = Path(path)
     size = path.stat().st_size if path.exists() else 0
     if size > limits.max_bytes:
@@ -50,6 +54,14 @@ def check(path: Path, limits: Limits, *, title: str = "") -> Fetched:
             f"This recording is {info.duration / 60:.0f} minutes long; the limit is "
             f"{limits.max_duration / 60:.0f} minutes."
         )
+    return info
+
+
+def check(path: Path, limits: Limits, *, title: str = "") -> Fetched:
+    """Probe a local media file by its contents and check it against the limits."""
+    path = Path(path)
+    info = examine(path, limits)
+    size = path.stat().st_size
     return Fetched(path=path, info=info, sha256=sha256_of(path), size=size, title=title)
 
 
