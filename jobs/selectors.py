@@ -8,7 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
@@ -19,6 +20,37 @@ from jobs.models import Clip, Job
 from jobs.pipeline import plans
 from transcripts import exports
 from transcripts.models import Segment
+
+
+def fair_queue(*, limit: int = 5) -> list[object]:
+    """The ids of the queued jobs a free worker should take next, best first.
+
+    Fair between owners, so that one user's backlog delays another user's first job by one job
+    at most: owners with fewer running jobs first, then the owner served longest ago (whose last
+    job started earliest, or never), then that owner's oldest job (each owner's jobs run in the
+    order they came).
+    """
+    mine = Job.objects.filter(owner=OuterRef("owner")).order_by()
+    running = (
+        mine.filter(status=Job.Status.RUNNING).values("owner").annotate(n=Count("pk")).values("n")
+    )
+    served = mine.filter(started_at__isnull=False).order_by("-started_at").values("started_at")
+    queued = Job.objects.filter(status=Job.Status.QUEUED).annotate(
+        owner_running=Coalesce(Subquery(running, output_field=IntegerField()), Value(0)),
+        owner_served=Subquery(served[:1]),
+    )
+    return list(
+        queued.order_by(
+            "owner_running", F("owner_served").asc(nulls_first=True), "created_at"
+        ).values_list("pk", flat=True)[:limit]
+    )
+
+
+def active_jobs_count(user_id: object) -> int:
+    """The owner's queued and running jobs: what ``LECTERN_MAX_ACTIVE_JOBS`` caps."""
+    return Job.objects.filter(
+        owner_id=user_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+    ).count()
 
 
 def jobs_for_user(user: AbstractBaseUser, *, status: str = "") -> QuerySet[Job]:

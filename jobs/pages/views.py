@@ -92,19 +92,23 @@ def job_create(request: HttpRequest) -> HttpResponse:
     except direct.UploadRefused as exc:
         form.add_error("media", str(exc))
         return _dashboard(request, form, status=400)
-    jobs = services.job_create_batch(
-        owner=request.user,
-        uploads=form.cleaned_data["media"],
-        urls=form.cleaned_data["urls"],
-        uploaded=uploaded,
-        title=form.cleaned_data["title"],
-        language=form.cleaned_data["language"],
-        task=form.cleaned_data["task"],
-        highlights=form.cleaned_data["highlights"],
-        clip_layout=form.cleaned_data["clip_layout"],
-        diarize=form.cleaned_data["diarize"],
-        speakers=form.cleaned_data["speakers"],
-    )
+    try:
+        jobs = services.job_create_batch(
+            owner=request.user,
+            uploads=form.cleaned_data["media"],
+            urls=form.cleaned_data["urls"],
+            uploaded=uploaded,
+            title=form.cleaned_data["title"],
+            language=form.cleaned_data["language"],
+            task=form.cleaned_data["task"],
+            highlights=form.cleaned_data["highlights"],
+            clip_layout=form.cleaned_data["clip_layout"],
+            diarize=form.cleaned_data["diarize"],
+            speakers=form.cleaned_data["speakers"],
+        )
+    except services.TooManyJobs as exc:
+        form.add_error(None, str(exc))
+        return _dashboard(request, form, status=429)
     if len(jobs) == 1:
         job = jobs[0]
         if job.cached_from_hash:
