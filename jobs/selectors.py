@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.safestring import SafeString, mark_safe
@@ -104,7 +105,8 @@ class Estimator:
     and model (the one it runs on, or for a queued job the one it asked for, LECTERN_BACKEND, or
     the one this server used last), and the other stages from how long the rest of the work took
     on recent jobs of the same kind (with highlights or without), per second of audio. A queued
-    job also waits for the work ahead of it, shared among the workers.
+    job also waits for the work ahead of it, shared among the workers: the running jobs, and the
+    queued jobs the workers' fair order (``fair_queue``) takes before it.
     """
 
     def __init__(self, *, workers: int = 1) -> None:
@@ -126,11 +128,46 @@ class Estimator:
         self.active = list(
             active.order_by("created_at").only(
                 "status", "stage", "progress", "duration", "backend", "model_name",
-                "requested_backend", "model", "has_video", "highlights", "created_at",
+                "requested_backend", "model", "has_video", "highlights", "created_at", "owner",
             )
         )  # fmt: skip
+        self.rank = self._fair_ranks()
         self._speeds: dict[tuple[str, str], float] = {}
         self._others: dict[bool, float] = {}
+
+    def _fair_ranks(self) -> dict[object, int]:
+        """Each queued job's place in the order the workers will take them: a round over the
+        owners (fewer running jobs first, then the one served longest ago), one job each, then
+        the next round; each owner's jobs in the order they came (as ``fair_queue`` picks)."""
+        queued: dict[object, list[Job]] = defaultdict(list)
+        for job in self.active:
+            if job.status == Job.Status.QUEUED:
+                queued[job.owner_id].append(job)
+        if not queued:
+            return {}
+        running = Counter(j.owner_id for j in self.active if j.status == Job.Status.RUNNING)
+        served = dict(
+            Job.objects.filter(owner_id__in=list(queued), started_at__isnull=False)
+            .values("owner_id")
+            .annotate(last=Max("started_at"))
+            .values_list("owner_id", "last")
+        )
+        owners = sorted(
+            queued,
+            key=lambda owner: (
+                running[owner],
+                served.get(owner) is not None,
+                served.get(owner) or queued[owner][0].created_at,
+                queued[owner][0].created_at,
+            ),
+        )
+        order = [
+            jobs[turn].pk
+            for turn in range(max(len(jobs) for jobs in queued.values()))
+            for jobs in (queued[owner] for owner in owners)
+            if turn < len(jobs)
+        ]
+        return {pk: index for index, pk in enumerate(order)}
 
     def backend_of(self, job: Job) -> tuple[str, str]:
         """The backend and model the job runs on, or will most likely run on."""
@@ -205,12 +242,15 @@ class Estimator:
         own = self.work_left(job)
         if job.status != Job.Status.QUEUED:
             return Estimate(None, own)
-        # Running jobs hold workers now; queued ones created earlier are taken first.
+        # Running jobs hold workers now; queued ones are taken in the fair order.
+        mine = self.rank.get(job.pk, len(self.rank))
         ahead = [
             other
             for other in self.active
             if other.pk != job.pk
-            and (other.status == Job.Status.RUNNING or other.created_at < job.created_at)
+            and (
+                other.status == Job.Status.RUNNING or self.rank.get(other.pk, len(self.rank)) < mine
+            )
         ]
         position = 1 + sum(1 for other in ahead if other.status == Job.Status.QUEUED)
         if own is None:

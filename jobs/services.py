@@ -302,8 +302,11 @@ def job_cancel(*, job: Job) -> bool:
 
 
 @transaction.atomic
-def job_retry(*, job: Job) -> bool:
-    """Queue a failed or cancelled job again, from the start."""
+def job_retry(*, job: Job, within_cap: bool = True) -> bool:
+    """Queue a failed or cancelled job again, from the start. ``within_cap``: its owner's cap
+    on active jobs holds (``TooManyJobs``), except for staff acting in the admin."""
+    if within_cap and job.status in (Job.Status.FAILED, Job.Status.CANCELLED):
+        job_room_check(owner=job.owner)
     retried = (
         Job.objects.filter(pk=job.pk, status__in=[Job.Status.FAILED, Job.Status.CANCELLED])
         # A job that failed on its own file would fail the same way again.

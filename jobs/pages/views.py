@@ -172,7 +172,12 @@ def job_cancel(request: HttpRequest, job_id: str) -> HttpResponse:
 @require_POST
 def job_retry(request: HttpRequest, job_id: str) -> HttpResponse:
     job = selectors.job_for_user(request.user, job_id)
-    if services.job_retry(job=job):
+    try:
+        retried = services.job_retry(job=job)
+    except services.TooManyJobs as exc:
+        messages.warning(request, str(exc))
+        return redirect(job)
+    if retried:
         messages.success(request, "The job is queued again.")
     elif job.status == Job.Status.FAILED and not job.retryable:
         messages.warning(request, "This job failed on its file: upload another file instead.")

@@ -16,7 +16,7 @@ from jobs.tasks import run_job
 from tests.api.conftest import bearer
 from tests.factories import job_from_file, upload
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.scaleout]
 
 
 def test_it_runs_another_users_first_job_before_a_backlog(
@@ -82,6 +82,11 @@ def test_it_refuses_jobs_past_the_cap_on_the_page_the_api_and_in_batches(
         "Add more when some have finished, or cancel some."
     )
     assert Job.objects.filter(owner=alice).count() == 3
+    failed = Job.objects.create(owner=alice, status=Job.Status.FAILED, error="Gone.")
+    page = client.post(reverse("jobs:retry", args=[failed.pk]), follow=True).content.decode()
+    assert "You have 3 jobs queued or running" in page  # a retry is a new job in the queue
+    assert Job.objects.get(pk=failed.pk).status == Job.Status.FAILED
+    failed.delete()
     # Bob is not held back by alice's jobs, and a finished job makes room again.
     assert services.job_create(owner=bob, upload=upload("jfk.wav", jfk_wav.read_bytes()))
     services.job_cancel(job=Job.objects.filter(owner=alice).first())
