@@ -328,7 +328,16 @@ def run(
 
 # What a run makes for itself and no page uses: the decoded audio (up to 115 MB an hour) and any
 # partial file an interrupted step left. The media, poster, slide pictures and clips stay.
-INTERMEDIATES = ("audio.wav", "*.partial.*", "slides/.ocr-*.png", "clips/*.partial.*")
+# (Named, not "*.partial.*": the job's media keeps its own name, source.<ext>, and nothing here may
+# ever match it.)
+INTERMEDIATES = (
+    "audio.wav",
+    "audio.partial.wav",
+    "poster.partial.jpg",
+    "slides/.ocr-*.png",
+    "clips/*.partial.mp4",
+    "clips/*.partial.jpg",
+)
 
 
 def remove_intermediates(folder: Path) -> list[Path]:

@@ -77,8 +77,9 @@ def claim_next() -> Job | None:
 
     A task no longer means "run this job" but "run the next fair job": each job still queues one
     task when it enters the queue, so there are as many tasks as queued jobs, and each task runs
-    one job at most (the task's job id only names it in the broker and the log). The pick is a read; the claim is ``claim``'s conditional UPDATE, so two
-    workers that pick the same job cannot both run it: the loser takes the next in line.
+    one job at most (the task's job id only names it in the broker and the log). The pick is a
+    read; the claim is ``claim``'s conditional UPDATE, so two workers that pick the same job
+    cannot both run it: the loser takes the next in line.
     """
     if not connection.in_atomic_block:  # never close a connection under a caller's transaction
         close_old_connections()
