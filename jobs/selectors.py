@@ -5,11 +5,23 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
-from django.db.models import Count, F, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.safestring import SafeString, mark_safe
@@ -23,13 +35,14 @@ from transcripts import exports
 from transcripts.models import Segment
 
 
-def fair_queue(*, limit: int = 5) -> list[object]:
+def fair_queue(*, prefer: object = None, limit: int = 5) -> list[object]:
     """The ids of the queued jobs a free worker should take next, best first.
 
     Fair between owners, so that one user's backlog delays another user's first job by one job
     at most: owners with fewer running jobs first, then the owner served longest ago (whose last
     job started earliest, or never), then that owner's oldest job (each owner's jobs run in the
-    order they came).
+    order they came). Owners tied on both (two people never served) go in the order of their
+    oldest job, except that the owner of ``prefer`` (the job whose task asks) goes first.
     """
     mine = Job.objects.filter(owner=OuterRef("owner")).order_by()
     running = (
@@ -40,11 +53,15 @@ def fair_queue(*, limit: int = 5) -> list[object]:
         owner_running=Coalesce(Subquery(running, output_field=IntegerField()), Value(0)),
         owner_served=Subquery(served[:1]),
     )
-    return list(
-        queued.order_by(
-            "owner_running", F("owner_served").asc(nulls_first=True), "created_at"
-        ).values_list("pk", flat=True)[:limit]
-    )
+    ties: list[Any] = []
+    if prefer is not None:
+        owner = Job.objects.filter(pk=prefer).values_list("owner_id", flat=True).first()
+        queued = queued.annotate(
+            other_owner=Case(When(owner_id=owner, then=Value(0)), default=Value(1))
+        )
+        ties.append("other_owner")
+    order = ["owner_running", F("owner_served").asc(nulls_first=True), *ties, "created_at"]
+    return list(queued.order_by(*order).values_list("pk", flat=True)[:limit])
 
 
 def active_jobs_count(user_id: object) -> int:

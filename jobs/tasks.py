@@ -16,7 +16,7 @@ def run_job(job_id: str) -> str | None:
     ``job_id`` itself, another owner's job when theirs has waited for its turn longer. The status
     of the job that ran, or None when the queue was empty."""
     with job_context(job_id):
-        job = worker.claim_next()
+        job = worker.claim_next(prefer=job_id)
     if job is None:
         return None
     with job_context(job.pk):  # every log record of the run carries the id of the job it is on

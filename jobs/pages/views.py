@@ -113,6 +113,8 @@ def job_create(request: HttpRequest) -> HttpResponse:
         job = jobs[0]
         if job.cached_from_hash:
             messages.success(request, f"“{job.display_name}” was transcribed before: here it is.")
+        elif job.status == Job.Status.FAILED:  # refused at upload (over a limit): the page says why
+            messages.warning(request, f"“{job.display_name}” could not be taken.")
         else:
             messages.success(request, f"“{job.display_name}” is queued.")
         return redirect(job)

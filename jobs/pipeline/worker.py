@@ -72,25 +72,26 @@ def claim(job_id: str) -> Job | None:
     return Job.objects.select_related("owner").get(pk=job_id)
 
 
-def claim_next() -> Job | None:
+def claim_next(prefer: object = None) -> Job | None:
     """Take the queued job that fairness says is next (``selectors.fair_queue``), or None.
 
     A task no longer means "run this job" but "run the next fair job": each job still queues one
     task when it enters the queue, so there are as many tasks as queued jobs, and each task runs
-    one job at most (the task's job id only names it in the broker and the log). The pick is a
+    one job at most (the task's job, ``prefer``, only breaks a tie between owners). The pick is a
     read; the claim is ``claim``'s conditional UPDATE, so two workers that pick the same job
     cannot both run it: the loser takes the next in line.
     """
     if not connection.in_atomic_block:  # never close a connection under a caller's transaction
         close_old_connections()
     for _ in range(3):  # a burst of workers may take every candidate of one read
-        candidates = fair_queue()
+        candidates = fair_queue(prefer=prefer)
         for candidate in candidates:
             job = claim(str(candidate))
             if job is not None:
                 return job
         if not candidates:
-            return None
+            break
+    logger.info("job %s not claimed (taken, finished or cancelled), and no other queued job could be", prefer)
     return None
 
 
@@ -183,14 +184,11 @@ def _ours(job: Job) -> QuerySet[Job]:
 
 
 def run(job_id: str | None = None, *, notify: Callable[[Job], None] | None = None) -> Job | None:
-    """Claim the next fair job (``claim_next``) and run it to the end; ``job_id``, the job whose
-    task asks, only names it in the log. Returns the job that ran, or None when none was left.
+    """Claim the next fair job (``claim_next``; ``job_id``, the job whose task asks, breaks a tie
+    between owners) and run it to the end. Returns the job that ran, or None when none was left.
     """
-    job = claim_next()
-    if job is None:
-        logger.info("no queued job to run (task of job %s)", job_id)
-        return None
-    return run_claimed(job, notify=notify)
+    job = claim_next(prefer=job_id)
+    return None if job is None else run_claimed(job, notify=notify)
 
 
 def run_claimed(job: Job, *, notify: Callable[[Job], None] | None = None) -> Job | None:

@@ -82,6 +82,12 @@ def test_it_refuses_jobs_past_the_cap_on_the_page_the_api_and_in_batches(
         "Add more when some have finished, or cancel some."
     )
     assert Job.objects.filter(owner=alice).count() == 3
+    openai = client.post(
+        "/v1/audio/transcriptions",
+        {"file": upload("jfk.wav", jfk_wav.read_bytes()), "model": "whisper-1"},
+        headers=bearer(token),
+    )
+    assert openai.status_code == 429 and openai.json()["error"]["code"] == "too_many_jobs"
     failed = Job.objects.create(owner=alice, status=Job.Status.FAILED, error="Gone.")
     page = client.post(reverse("jobs:retry", args=[failed.pk]), follow=True).content.decode()
     assert "You have 3 jobs queued or running" in page  # a retry is a new job in the queue

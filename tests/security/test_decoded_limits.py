@@ -146,5 +146,6 @@ def test_it_refuses_a_huge_frame_at_upload(client, alice, settings, tmp_path):
     )
     assert page_job.status == Job.Status.FAILED and page_job.error == message
     assert html.escape(message) in shown
+    assert "could not be taken" in shown and "is queued" not in shown
     assert answer["status"] == "failed" and answer["error"] == message
     assert not page_job.retryable
