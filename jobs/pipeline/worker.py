@@ -91,7 +91,9 @@ def claim_next(prefer: object = None) -> Job | None:
                 return job
         if not candidates:
             break
-    logger.info("job %s not claimed (taken, finished or cancelled), and no other queued job could be", prefer)
+    logger.info(
+        "job %s not claimed (taken, finished or cancelled); no other queued job was free", prefer
+    )
     return None
 
 
