@@ -579,6 +579,38 @@ def study(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def fairness(data: dict[str, Any]) -> list[str]:
+    fair, arrival = data["fair"], data["arrival_order"]
+    return [
+        "## Fairness: one person's first job behind another person's backlog",
+        "",
+        f"`{data['command']}` — one user queues {data['backlog']} jobs, then a second user queues "
+        f"one; every job a distinct {data['clip_seconds']:.0f} s clip of speech transcribed by "
+        f"faster-whisper {data['model']}, made by `job_create` (SQLite, the ORM broker). One "
+        "worker takes the `run_job` tasks from the broker in the order they were sent. Fair: "
+        "each task runs the next fair job (`jobs.tasks.run_job`); reference, in the same run: "
+        "each task runs its own job, i.e. arrival order (before issue 28). Wait: from the second "
+        "user's job's creation to its start. (The bench raises `LECTERN_MAX_ACTIVE_JOBS_PER_USER` "
+        "to let the backlog in.)",
+        "",
+        "| order | second user's wait | jobs run before it | mean job | all jobs drained | "
+        "succeeded |",
+        "|---|---|---|---|---|---|",
+        f"| fair | **{fair['first_job_wait_seconds']:.1f} s** | **{fair['jobs_before_first_job']}** "
+        f"| {fair['job_seconds_mean']:.2f} s | {fair['drain_seconds']:.1f} s | "
+        f"{fair['succeeded']} of {fair['jobs']} |",
+        f"| arrival order | {arrival['first_job_wait_seconds']:.1f} s | "
+        f"{arrival['jobs_before_first_job']} | {arrival['job_seconds_mean']:.2f} s | "
+        f"{arrival['drain_seconds']:.1f} s | {arrival['succeeded']} of {arrival['jobs']} |",
+        "",
+        f"Fair ÷ arrival order: the second user's wait **{data['wait_ratio']:.3f}×**; it waited "
+        f"for {fair['jobs_before_first_job']} job(s) of the backlog (goal: one at most, "
+        f"{_ok(fair['jobs_before_first_job'], 1)}). All jobs drained in "
+        f"{data['drain_ratio']:.2f}× the reference's time (fairness must not slow the queue).",
+        "",
+    ]
+
+
 WRITERS = {
     "transcription": transcription,
     "backends": backends,
@@ -593,6 +625,7 @@ WRITERS = {
     "openai": openai,
     "study": study,
     "scaleout": scaleout,
+    "fairness": fairness,
 }
 
 

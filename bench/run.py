@@ -23,7 +23,7 @@ from bench.report import write_markdown
 
 SECTIONS = (
     "transcription", "backends", "highlights", "memory", "web", "vocabulary", "speakers",
-    "captions", "languages", "layout", "openai", "scaleout", "study",
+    "captions", "languages", "layout", "openai", "scaleout", "study", "fairness",
 )  # fmt: skip
 RESULTS = env.REPO / "bench" / "results.json"
 DOC = env.REPO / "docs" / "benchmarks.md"
@@ -143,6 +143,10 @@ def measure(
         from bench import study
 
         return study.measure(1 if args.quick else 5)
+    if name == "fairness":
+        from bench import fairness
+
+        return fairness.measure(quick=args.quick)
     if name == "web":
         return web.measure(long, data_dir, repeats, 8 if args.quick else 40)
     raise ValueError(name)

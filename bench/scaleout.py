@@ -282,6 +282,8 @@ def child(out: Path, quick: bool) -> None:
             "OPENAI_BASE_URL": transcriber.base_url,
             "OPENAI_TIMEOUT": "60",
             "LECTERN_METERED_MINUTES_QUOTA": "10000000",
+            # One bench user queues every job at once: the per-person cap must let them in.
+            "LECTERN_MAX_ACTIVE_JOBS_PER_USER": str(JOBS + 1),
             "LECTERN_WORKERS": "1",
             "LECTERN_HEARTBEAT_SECONDS": "0.5",
             "LECTERN_STALE_AFTER_SECONDS": "5",

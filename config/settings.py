@@ -288,13 +288,30 @@ LECTERN_SCRATCH_DIR = Path(env.string("LECTERN_SCRATCH_DIR", "") or DATA_DIR / "
 
 # Uploads stream to disk in chunks; the limit is enforced while they arrive (jobs.intake.uploads).
 MAX_UPLOAD_MB = env.integer("LECTERN_MAX_UPLOAD_MB", 2048, minimum=1)
+# Counted on the decoded audio: a header that declares no length (or a false one) changes nothing.
 MAX_DURATION_MINUTES = env.integer("LECTERN_MAX_DURATION_MINUTES", 240, minimum=1)
-# Links are fetched only from public addresses; these hosts or CIDRs are allowed as well
-# (an intranet video server, or 127.0.0.1 in tests).
+# A video frame's width x height, as probed; larger videos are refused. 4096x2160 (4K) by default;
+# at most 7680x4320 (8K), the bound every decoder here works under (transcripts.media).
+MAX_VIDEO_PIXELS = env.integer("LECTERN_MAX_VIDEO_PIXELS", 4096 * 2160, minimum=64 * 64)
+if MAX_VIDEO_PIXELS > 7680 * 4320:
+    raise ImproperlyConfigured("LECTERN_MAX_VIDEO_PIXELS may be at most 33177600 (7680x4320, 8K)")
+# Links (and webhooks) reach only public addresses; these hosts or CIDRs are allowed as well (an
+# intranet video server, or 127.0.0.1 in tests), each on ports 80 and 443 unless it names its port:
+# host:8000, or host:* for any port (jobs.intake.urlsafety.Allowlist).
 URL_ALLOWLIST = env.strings("LECTERN_URL_ALLOWLIST")
+try:
+    from jobs.intake.urlsafety import Allowlist  # plain Python: no app is loaded by this
+
+    Allowlist.parse(URL_ALLOWLIST)
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"LECTERN_URL_ALLOWLIST: {_exc}") from None
 # Wall time for downloading one link (bytes are bounded by MAX_UPLOAD_MB); live streams are refused.
 MAX_DOWNLOAD_MINUTES = env.integer("LECTERN_MAX_DOWNLOAD_MINUTES", 30, minimum=1)
 MAX_BATCH = env.integer("LECTERN_MAX_BATCH", 20, minimum=1)
+# Queued and running jobs one person may have at a time (the page, the API and the OpenAI-compatible
+# endpoint refuse more, batches whole); workers take jobs fairly between people besides
+# (jobs.selectors.fair_queue). As many as one full batch by default.
+MAX_ACTIVE_JOBS_PER_USER = env.integer("LECTERN_MAX_ACTIVE_JOBS_PER_USER", 20, minimum=1)
 # All files of one request together (a batch); enforced while it streams, like the per-file limit.
 MAX_REQUEST_MB = env.integer("LECTERN_MAX_REQUEST_MB", 2 * MAX_UPLOAD_MB, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
@@ -19,6 +33,42 @@ from jobs.models import Clip, Job
 from jobs.pipeline import plans
 from transcripts import exports
 from transcripts.models import Segment
+
+
+def fair_queue(*, prefer: object = None, limit: int = 5) -> list[object]:
+    """The ids of the queued jobs a free worker should take next, best first.
+
+    Fair between owners, so that one user's backlog delays another user's first job by one job
+    at most: owners with fewer running jobs first, then the owner served longest ago (whose last
+    job started earliest, or never), then that owner's oldest job (each owner's jobs run in the
+    order they came). Owners tied on both (two people never served) go in the order of their
+    oldest job, except that the owner of ``prefer`` (the job whose task asks) goes first.
+    """
+    mine = Job.objects.filter(owner=OuterRef("owner")).order_by()
+    running = (
+        mine.filter(status=Job.Status.RUNNING).values("owner").annotate(n=Count("pk")).values("n")
+    )
+    served = mine.filter(started_at__isnull=False).order_by("-started_at").values("started_at")
+    queued = Job.objects.filter(status=Job.Status.QUEUED).annotate(
+        owner_running=Coalesce(Subquery(running, output_field=IntegerField()), Value(0)),
+        owner_served=Subquery(served[:1]),
+    )
+    ties: list[Any] = []
+    if prefer is not None:
+        owner = Job.objects.filter(pk=prefer).values_list("owner_id", flat=True).first()
+        queued = queued.annotate(
+            other_owner=Case(When(owner_id=owner, then=Value(0)), default=Value(1))
+        )
+        ties.append("other_owner")
+    order = ["owner_running", F("owner_served").asc(nulls_first=True), *ties, "created_at"]
+    return list(queued.order_by(*order).values_list("pk", flat=True)[:limit])
+
+
+def active_jobs_count(user_id: object) -> int:
+    """The owner's queued and running jobs: what ``LECTERN_MAX_ACTIVE_JOBS`` caps."""
+    return Job.objects.filter(
+        owner_id=user_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+    ).count()
 
 
 def jobs_for_user(user: AbstractBaseUser, *, status: str = "") -> QuerySet[Job]:
@@ -72,7 +122,8 @@ class Estimator:
     and model (the one it runs on, or for a queued job the one it asked for, LECTERN_BACKEND, or
     the one this server used last), and the other stages from how long the rest of the work took
     on recent jobs of the same kind (with highlights or without), per second of audio. A queued
-    job also waits for the work ahead of it, shared among the workers.
+    job also waits for the work ahead of it, shared among the workers: the running jobs, and the
+    queued jobs the workers' fair order (``fair_queue``) takes before it.
     """
 
     def __init__(self, *, workers: int = 1) -> None:
@@ -94,11 +145,46 @@ class Estimator:
         self.active = list(
             active.order_by("created_at").only(
                 "status", "stage", "progress", "duration", "backend", "model_name",
-                "requested_backend", "model", "has_video", "highlights", "created_at",
+                "requested_backend", "model", "has_video", "highlights", "created_at", "owner",
             )
         )  # fmt: skip
+        self.rank = self._fair_ranks()
         self._speeds: dict[tuple[str, str], float] = {}
         self._others: dict[bool, float] = {}
+
+    def _fair_ranks(self) -> dict[object, int]:
+        """Each queued job's place in the order the workers will take them: a round over the
+        owners (fewer running jobs first, then the one served longest ago), one job each, then
+        the next round; each owner's jobs in the order they came (as ``fair_queue`` picks)."""
+        queued: dict[object, list[Job]] = defaultdict(list)
+        for job in self.active:
+            if job.status == Job.Status.QUEUED:
+                queued[job.owner_id].append(job)
+        if not queued:
+            return {}
+        running = Counter(j.owner_id for j in self.active if j.status == Job.Status.RUNNING)
+        served = dict(
+            Job.objects.filter(owner_id__in=list(queued), started_at__isnull=False)
+            .values("owner_id")
+            .annotate(last=Max("started_at"))
+            .values_list("owner_id", "last")
+        )
+        owners = sorted(
+            queued,
+            key=lambda owner: (
+                running[owner],
+                served.get(owner) is not None,
+                served.get(owner) or queued[owner][0].created_at,
+                queued[owner][0].created_at,
+            ),
+        )
+        order = [
+            jobs[turn].pk
+            for turn in range(max(len(jobs) for jobs in queued.values()))
+            for jobs in (queued[owner] for owner in owners)
+            if turn < len(jobs)
+        ]
+        return {pk: index for index, pk in enumerate(order)}
 
     def backend_of(self, job: Job) -> tuple[str, str]:
         """The backend and model the job runs on, or will most likely run on."""
@@ -173,12 +259,15 @@ class Estimator:
         own = self.work_left(job)
         if job.status != Job.Status.QUEUED:
             return Estimate(None, own)
-        # Running jobs hold workers now; queued ones created earlier are taken first.
+        # Running jobs hold workers now; queued ones are taken in the fair order.
+        mine = self.rank.get(job.pk, len(self.rank))
         ahead = [
             other
             for other in self.active
             if other.pk != job.pk
-            and (other.status == Job.Status.RUNNING or other.created_at < job.created_at)
+            and (
+                other.status == Job.Status.RUNNING or self.rank.get(other.pk, len(self.rank)) < mine
+            )
         ]
         position = 1 + sum(1 for other in ahead if other.status == Job.Status.QUEUED)
         if own is None:

@@ -8,17 +8,22 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from jobs.intake import rules
 from jobs.models import Job, job_upload_path
 from jobs.pipeline.cache import cached_source, copy_pictures
+from jobs.pipeline.stages.fetch import too_large_picture
+from jobs.selectors import active_jobs_count
 from jobs.storage import objects
 from jobs.storage.direct import Uploaded
-from transcripts.media import MediaError, probe
+from transcripts.media import MediaError, probe, too_long_message
 from transcripts.models import Segment, Transcript
 from transcripts.selectors import transcript_record
 from transcripts.services import transcript_replace
@@ -45,6 +50,35 @@ def clean_original_name(name: str) -> str:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: 190 - len(ext)] + "…" + dot + ext) if dot and len(ext) <= 8 else name[:200]
     return name or "upload"
+
+
+class TooManyJobs(Exception):
+    """The owner has as many queued and running jobs as one person may; ``str(exc)`` says so."""
+
+
+def job_room_check(*, owner: AbstractBaseUser, adding: int = 1) -> None:
+    """Raise ``TooManyJobs`` unless ``adding`` more jobs keep ``owner`` within
+    ``LECTERN_MAX_ACTIVE_JOBS_PER_USER`` queued and running jobs.
+
+    Inside a transaction the owner's row is locked first (on PostgreSQL), so that two requests
+    at once cannot both take the last place.
+    """
+    limit = settings.MAX_ACTIVE_JOBS_PER_USER
+    if transaction.get_connection().in_atomic_block:
+        get_user_model().objects.select_for_update().filter(pk=owner.pk).exists()
+    active = active_jobs_count(owner.pk)
+    if active + adding <= limit:
+        return
+    if adding == 1:
+        raise TooManyJobs(
+            f"You have {active} jobs queued or running, the most one person may have at a time "
+            f"({limit}). Add more when some have finished, or cancel some."
+        )
+    left = max(0, limit - active)
+    raise TooManyJobs(
+        f"This batch has {adding} files or links, but you have {active} jobs queued or running "
+        f"and one person may have at most {limit} at a time: {left} more can be added now."
+    )
 
 
 def job_enqueue(job: Job) -> None:
@@ -91,6 +125,7 @@ def job_create(
     cache)."""
     if sum((upload is not None, bool(url), uploaded is not None)) != 1:
         raise ValueError("A job needs exactly one of an upload, a URL or a direct upload.")
+    job_room_check(owner=owner)  # before an upload is hashed or copied; again when it is saved
     job = Job(
         owner=owner,
         title=title.strip()[:200],
@@ -110,6 +145,7 @@ def job_create(
         job.source_url = url
         job.original_name = _name_from_url(url)
         with transaction.atomic():
+            job_room_check(owner=owner)
             job.save()
             job_enqueue(job)
         logger.info("job %s created by user %s from a link", job.pk, owner.pk)
@@ -121,6 +157,7 @@ def job_create(
     # Hashed before the transaction: a large file must not hold the database's write lock.
     job.media_sha256 = _hash_upload(upload)
     with transaction.atomic():
+        job_room_check(owner=owner)
         job.save()
         # Saved after the row exists so that the file lands in the job's own folder.
         job.media.save(upload.name or "upload", upload, save=False)
@@ -141,11 +178,16 @@ def _job_from_direct_upload(job: Job, uploaded: Uploaded) -> Job:
     job.original_name = clean_original_name(uploaded.original_name)
     name = job_upload_path(job, job.original_name)
     objects.copy(uploaded.name, name)
-    with transaction.atomic():
-        job.media.name = name
-        job.media_size = uploaded.size
-        job.save()
-        job_enqueue(job)
+    try:
+        with transaction.atomic():
+            job_room_check(owner=job.owner)
+            job.media.name = name
+            job.media_size = uploaded.size
+            job.save()
+            job_enqueue(job)
+    except TooManyJobs:
+        objects.delete(name)  # the upload itself stays, for its own sweep
+        raise
     objects.delete(uploaded.name)
     logger.info("job %s created by user %s from a direct upload", job.pk, job.owner_id)
     return job
@@ -153,7 +195,8 @@ def _job_from_direct_upload(job: Job, uploaded: Uploaded) -> Job:
 
 def _note_length(job: Job) -> None:
     """The upload's length (and whether it is a video) at once, so that a queued job has a time
-    left before a worker takes it. Only a hint: the worker checks the file again and fails it
+    left before a worker takes it, and a file whose header is over a limit fails at once. Only a
+    hint: the worker checks the file again (the decoded length, not the header's) and fails it
     there when it is not media; a header read, so outside the transaction."""
     if objects.on_bucket():
         return  # the bytes are in the bucket: the worker reads the length when it fetches them
@@ -161,10 +204,33 @@ def _note_length(job: Job) -> None:
         info = probe(Path(job.media.path))
     except MediaError:
         return
-    Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED, duration__isnull=True).update(
-        duration=info.duration or None, has_video=info.has_video
+    queued = Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED)
+    limits = rules.limits()
+    refusal = too_large_picture(info, limits.max_pixels)
+    if info.duration > limits.max_duration:
+        refusal = too_long_message(info.duration, limits.max_duration)
+    if refusal and queued.update(
+        status=Job.Status.FAILED,
+        error=refusal,
+        retryable=False,  # its bytes never change
+        finished_at=timezone.now(),
+        has_video=info.has_video,
+    ):
+        logger.info("job %s refused at upload: %s", job.pk, refusal)
+        _announce(job)  # the owner's webhook hears of it as of any other ending
+    else:
+        queued.filter(duration__isnull=True).update(
+            duration=info.duration or None, has_video=info.has_video
+        )
+    job.refresh_from_db()
+
+
+def _announce(job: Job) -> None:
+    """Email and webhook for a job that ended without a worker run."""
+    job_id = str(job.pk)
+    transaction.on_commit(
+        lambda: async_task("jobs.tasks.announce_job", job_id, task_name=f"announce-{job_id}")
     )
-    job.refresh_from_db(fields=["duration", "has_video"])
 
 
 def _finish_from_cache(job: Job) -> bool:
@@ -199,10 +265,7 @@ def _finish_from_cache(job: Job) -> bool:
         note=source.note,
     )
     job.refresh_from_db()
-    job_id = str(job.pk)
-    transaction.on_commit(
-        lambda: async_task("jobs.tasks.announce_job", job_id, task_name=f"announce-{job_id}")
-    )
+    _announce(job)
     return True
 
 
@@ -214,8 +277,10 @@ def job_create_batch(
     uploaded: list[Uploaded] = (),
     **options: object,
 ) -> list[Job]:
-    """One job per file or link, sharing a batch id when there is more than one."""
+    """One job per file or link, sharing a batch id when there is more than one. A batch that
+    would take the owner past the cap on active jobs is refused whole (``TooManyJobs``)."""
     count = len(uploads) + len(urls) + len(uploaded)
+    job_room_check(owner=owner, adding=count)
     batch = uuid.uuid4() if count > 1 else None
     jobs = [job_create(owner=owner, upload=upload, batch=batch, **options) for upload in uploads]
     jobs += [job_create(owner=owner, uploaded=item, batch=batch, **options) for item in uploaded]
@@ -237,8 +302,11 @@ def job_cancel(*, job: Job) -> bool:
 
 
 @transaction.atomic
-def job_retry(*, job: Job) -> bool:
-    """Queue a failed or cancelled job again, from the start."""
+def job_retry(*, job: Job, within_cap: bool = True) -> bool:
+    """Queue a failed or cancelled job again, from the start. ``within_cap``: its owner's cap
+    on active jobs holds (``TooManyJobs``), except for staff acting in the admin."""
+    if within_cap and job.status in (Job.Status.FAILED, Job.Status.CANCELLED):
+        job_room_check(owner=job.owner)
     retried = (
         Job.objects.filter(pk=job.pk, status__in=[Job.Status.FAILED, Job.Status.CANCELLED])
         # A job that failed on its own file would fail the same way again.

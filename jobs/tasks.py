@@ -12,8 +12,15 @@ from jobs.storage import direct
 
 
 def run_job(job_id: str) -> str | None:
-    with job_context(job_id):  # every log record of the run carries the job's id
-        job = worker.run(job_id, notify=notify_job_finished)
+    """Run the next queued job in fair order (``jobs.pipeline.worker.claim_next``): often
+    ``job_id`` itself, another owner's job when theirs has waited for its turn longer. The status
+    of the job that ran, or None when the queue was empty."""
+    with job_context(job_id):
+        job = worker.claim_next(prefer=job_id)
+    if job is None:
+        return None
+    with job_context(job.pk):  # every log record of the run carries the id of the job it is on
+        job = worker.run_claimed(job, notify=notify_job_finished)
         webhooks.job_finished(job)  # queues a delivery if the owner set a webhook
     return None if job is None else job.status
 

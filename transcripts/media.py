@@ -31,13 +31,30 @@ ALLOWED_DEMUXERS = (
     "png_pipe", "jpeg_pipe", "webp_pipe", "gif",  # a picture: read, then refused for no audio
 )  # fmt: skip
 FORMAT_WHITELIST = ",".join(ALLOWED_DEMUXERS)
-# Options for opening a user's file, for PyAV and for the ffmpeg command line alike.
-SAFE_INPUT = {"format_whitelist": FORMAT_WHITELIST, "protocol_whitelist": "file"}
+# The largest picture any decoder here may allocate, whatever a file's header says: 8K (7680x4320,
+# 33 megapixels, 50 MB a frame). ffmpeg's decoders refuse a frame past it at once instead of
+# allocating it (a 16000x16000 frame is 384 MB, and a decoder keeps several). Files are refused
+# well before that, by the site's own limit on the probed size (LECTERN_MAX_VIDEO_PIXELS, which
+# may not exceed this); this bound also holds for a stream whose size changes part-way through.
+DECODE_MAX_PIXELS = 7680 * 4320
+# Options for opening a user's file, for PyAV and for the ffmpeg command line alike. ``max_pixels``
+# is a decoder option: it also bounds the frames PyAV decodes while it probes.
+SAFE_INPUT = {
+    "format_whitelist": FORMAT_WHITELIST,
+    "protocol_whitelist": "file",
+    "max_pixels": str(DECODE_MAX_PIXELS),
+}
 
 
 def safe_input_args() -> list[str]:
     """ffmpeg arguments that go before ``-i <user file>``."""
     return [arg for key, value in SAFE_INPUT.items() for arg in (f"-{key}", value)]
+
+
+def decode_limit_args() -> list[str]:
+    """ffmpeg arguments that go before ``-i <file>`` where the file was checked already (a job's
+    media, probed by the fetch stage): its decoder still allocates no frame past the bound."""
+    return ["-max_pixels", str(DECODE_MAX_PIXELS)]
 
 
 class MediaError(Exception):
@@ -135,10 +152,20 @@ def _duration(container) -> float:
     return best
 
 
-def extract_audio(source: Path, target: Path, *, timeout: float | None = None) -> float:
+def extract_audio(
+    source: Path,
+    target: Path,
+    *,
+    timeout: float | None = None,
+    max_seconds: float | None = None,
+) -> float:
     """Decode ``source``'s first audio stream to 16 kHz mono 16-bit WAV; returns its duration.
 
     Written to a temporary name and renamed, so a crash never leaves a half file that looks done.
+    ``max_seconds``: the longest recording taken. The limit is on what is decoded, not on what the
+    header says (a FLAC or an Ogg stream may declare no length at all): ffmpeg stops one second
+    past it, and a longer result is a ``MediaError``, so neither the disk nor the time a job takes
+    depends on a header's word.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -148,6 +175,7 @@ def extract_audio(source: Path, target: Path, *, timeout: float | None = None) -
         *safe_input_args(), "-i", str(source),
         "-map", "0:a:0", "-vn", "-sn", "-dn",
         "-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "pcm_s16le",
+        *(["-t", f"{max_seconds + 1:.3f}"] if max_seconds is not None else []),
         str(partial),
     ]  # fmt: skip
     try:
@@ -166,8 +194,20 @@ def extract_audio(source: Path, target: Path, *, timeout: float | None = None) -
     if duration <= 0:
         partial.unlink(missing_ok=True)
         raise MediaError("The audio track is empty.")
+    if max_seconds is not None and duration > max_seconds:
+        partial.unlink(missing_ok=True)
+        raise MediaError(too_long_message(duration, max_seconds, decoded=True))
     partial.replace(target)
     return duration
+
+
+def too_long_message(duration: float, limit: float, *, decoded: bool = False) -> str:
+    """What a user reads when a recording is over the length limit. ``decoded``: the length was
+    found by decoding, which stops just past the limit, so only "longer than" is known."""
+    minutes = f"{limit / 60:.0f} minutes"
+    if decoded:
+        return f"This recording is longer than {minutes}; the limit is {minutes}."
+    return f"This recording is {duration / 60:.0f} minutes long; the limit is {minutes}."
 
 
 def wav_duration(path: Path) -> float:

@@ -129,6 +129,11 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     )
 
 
+@api.exception_handler(services.TooManyJobs)
+def _too_many_jobs(request: HttpRequest, exc: services.TooManyJobs) -> HttpResponse:
+    return _error_response(OpenAIError(429, str(exc), type="requests", code="too_many_jobs"))
+
+
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error_response(OpenAIError(404, str(exc) or "Not found.", code="not_found"))

@@ -91,6 +91,11 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     return response
 
 
+@api.exception_handler(services.TooManyJobs)
+def _too_many_jobs(request: HttpRequest, exc: services.TooManyJobs) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=429)
+
+
 def _owner(request: HttpRequest) -> AbstractBaseUser:
     return request.auth.user  # type: ignore[attr-defined]
 

@@ -38,7 +38,7 @@ import pysubs2
 
 from jobs.highlights.reframe import CaptionZone, plan_picture, to_output
 from jobs.highlights.text import TimedWord, ends_sentence, timed_words
-from transcripts.media import MediaError, ffmpeg_exe, probe
+from transcripts.media import SAFE_INPUT, MediaError, decode_limit_args, ffmpeg_exe, probe
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def render_clip(
         thumbnail_at=min(duration / 3, 3.0),
     )
     command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
-    command += ["-ss", f"{seek:.6f}", "-i", str(source)]
+    command += ["-ss", f"{seek:.6f}", *decode_limit_args(), "-i", str(source)]
     if not info.has_video:
         command += ["-f", "lavfi", "-i", f"color=c=0x1e2430:s={width}x{height}:r=25"]
     command += [
@@ -206,7 +206,8 @@ def _field(item: Any, name: str, default: Any = None) -> Any:
 def _frame_grid(source: Path) -> tuple[float, float]:
     """(frames per second, time of the first frame relative to the file's start)."""
 
-    with av.open(str(source), metadata_errors="ignore") as container:
+    bounded = {"max_pixels": SAFE_INPUT["max_pixels"]}  # probing decodes a frame or two
+    with av.open(str(source), options=bounded, metadata_errors="ignore") as container:
         stream = container.streams.video[0]
         rate = stream.average_rate or stream.base_rate or 25
         fps = float(rate)

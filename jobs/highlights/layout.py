@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from transcripts.media import MediaError, ffmpeg_exe, probe
+from transcripts.media import MediaError, decode_limit_args, ffmpeg_exe, probe
 
 Box = tuple[int, int, int, int]  # x, y, w, h in source pixels
 
@@ -372,7 +372,9 @@ def _sample_frames(
     """Greyscale frames every ``interval`` seconds, streamed from ffmpeg one at a time."""
     command = [
         ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error",
-        "-skip_frame:v", "noref", "-i", str(video), "-map", "0:v:0", "-an", "-sn", "-dn",
+        # Frames reach OpenCV scaled down by ffmpeg; the decoder itself is bounded too.
+        "-skip_frame:v", "noref", *decode_limit_args(), "-i", str(video),
+        "-map", "0:v:0", "-an", "-sn", "-dn",
         "-vf", f"fps=1/{interval},scale={width}:{height}:flags=area,format=gray",
         "-f", "rawvideo", "-",
     ]  # fmt: skip

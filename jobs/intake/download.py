@@ -19,7 +19,7 @@ from jobs.intake.urlsafety import (
     guard_connections,
     unguarded,
 )
-from transcripts.media import MediaError, ffmpeg_exe
+from transcripts.media import MediaError, ffmpeg_exe, too_long_message
 
 logger = logging.getLogger(__name__)
 
@@ -208,10 +208,7 @@ def download(
             return LIVE_MESSAGE
         duration = info.get("duration")
         if max_duration is not None and duration and duration > max_duration:
-            return (
-                f"This recording is {duration / 60:.0f} minutes long; the limit is "
-                f"{max_duration / 60:.0f} minutes."
-            )
+            return too_long_message(duration, max_duration)
         return None
 
     log = _Log()

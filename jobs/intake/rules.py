@@ -13,6 +13,7 @@ def limits() -> Limits:
         max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024,
         max_duration=settings.MAX_DURATION_MINUTES * 60,
         max_download_seconds=settings.MAX_DOWNLOAD_MINUTES * 60,
+        max_pixels=settings.MAX_VIDEO_PIXELS,
     )
 
 

@@ -31,30 +31,75 @@ class UnsafeURL(ValueError):
     """The URL may not be fetched; ``str(exc)`` is shown to the user."""
 
 
+# The ports an entry without one allows: a web server's. Allowing a host does not open its other
+# services (an admin console on 8080, a database) to every user who can submit a link.
+DEFAULT_PORTS = frozenset({80, 443})
+Ports = frozenset[int] | None  # None: any port ("host:*")
+
+
+def _split_port(item: str) -> tuple[str, Ports]:
+    """``host``, ``host:port``, ``host:*``, ``[v6]:port``, ``10.0.0.0/8:port`` -> (host, ports)."""
+    if item.startswith("["):
+        host, bracket, rest = item[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError(f"{item!r} is not [address] or [address]:port")
+        port = rest[1:] if rest else ""
+    elif item.count(":") == 1:
+        host, _, port = item.partition(":")
+    else:  # a bare host, or a bare IPv6 address or network
+        host, port = item, ""
+    if not port:
+        return host, DEFAULT_PORTS
+    if port == "*":
+        return host, None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{item!r} has an invalid port (a number from 1 to 65535, or *)")
+    return host, frozenset({int(port)})
+
+
+def _port_number(port: object) -> int | None:
+    try:
+        return int(port)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None  # a service name, or none: never matched by a port list
+
+
+def _allowed(ports: Ports, port: object) -> bool:
+    return ports is None or _port_number(port) in ports
+
+
 @dataclass(frozen=True)
 class Allowlist:
-    hosts: frozenset[str] = frozenset()
-    networks: tuple[IPNetwork, ...] = ()
+    """Hosts and networks links may reach although they are not public, each with its ports:
+    ``host`` (ports 80 and 443), ``host:8000``, ``host:*`` (any port); the same for addresses
+    and CIDR networks, IPv6 in brackets when a port follows (``[fd00::1]:8000``)."""
+
+    hosts: tuple[tuple[str, Ports], ...] = ()
+    networks: tuple[tuple[IPNetwork, Ports], ...] = ()
 
     @classmethod
     def parse(cls, items: Iterable[str]) -> Allowlist:
-        hosts: set[str] = set()
-        networks: list[IPNetwork] = []
+        """``ValueError`` for an entry that cannot be read (settings turn it into a clear
+        ``ImproperlyConfigured``)."""
+        hosts: list[tuple[str, Ports]] = []
+        networks: list[tuple[IPNetwork, Ports]] = []
         for item in items:
             item = item.strip().lower()
             if not item:
                 continue
+            host, ports = _split_port(item)
             try:
-                networks.append(ipaddress.ip_network(item, strict=False))
+                networks.append((ipaddress.ip_network(host, strict=False), ports))
             except ValueError:
-                hosts.add(item.rstrip("."))
-        return cls(frozenset(hosts), tuple(networks))
+                hosts.append((host.rstrip("."), ports))
+        return cls(tuple(hosts), tuple(networks))
 
-    def allows_host(self, host: str) -> bool:
-        return host.lower().rstrip(".") in self.hosts
+    def allows_host(self, host: str, port: object) -> bool:
+        host = host.lower().rstrip(".")
+        return any(name == host and _allowed(ports, port) for name, ports in self.hosts)
 
-    def allows_address(self, address: IPAddress) -> bool:
-        return any(address in network for network in self.networks)
+    def allows_address(self, address: IPAddress, port: object) -> bool:
+        return any(address in network and _allowed(ports, port) for network, ports in self.networks)
 
 
 def is_public(address: IPAddress) -> bool:
@@ -100,10 +145,10 @@ def check_url(url: str, allowlist: Allowlist = Allowlist()) -> str:
         port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
     except ValueError:
         raise UnsafeURL("The URL has an invalid port.") from None
-    if allowlist.allows_host(host):
+    if allowlist.allows_host(host, port):
         return url
     for address in _resolve(host, port):
-        if not (is_public(address) or allowlist.allows_address(address)):
+        if not (is_public(address) or allowlist.allows_address(address, port)):
             raise UnsafeURL(
                 "This link points to a private or internal network address, which Lectern does "
                 "not fetch from."
@@ -121,13 +166,13 @@ _installed = False
 def _guarded_getaddrinfo(host, port, *args, **kwargs):  # type: ignore[no-untyped-def]
     results = _real_getaddrinfo(host, port, *args, **kwargs)
     allowlist: Allowlist | None = getattr(_state, "allowlist", None)
-    if allowlist is None or (isinstance(host, str) and allowlist.allows_host(host)):
+    if allowlist is None or (isinstance(host, str) and allowlist.allows_host(host, port)):
         return results
     safe = [
         info
         for info in results
         if (address := ipaddress.ip_address(info[4][0].split("%", 1)[0]))
-        and (is_public(address) or allowlist.allows_address(address))
+        and (is_public(address) or allowlist.allows_address(address, port))
     ]
     if not safe:
         raise OSError(f"Connection to {host} refused: it resolves to an internal address.")

@@ -92,23 +92,29 @@ def job_create(request: HttpRequest) -> HttpResponse:
     except direct.UploadRefused as exc:
         form.add_error("media", str(exc))
         return _dashboard(request, form, status=400)
-    jobs = services.job_create_batch(
-        owner=request.user,
-        uploads=form.cleaned_data["media"],
-        urls=form.cleaned_data["urls"],
-        uploaded=uploaded,
-        title=form.cleaned_data["title"],
-        language=form.cleaned_data["language"],
-        task=form.cleaned_data["task"],
-        highlights=form.cleaned_data["highlights"],
-        clip_layout=form.cleaned_data["clip_layout"],
-        diarize=form.cleaned_data["diarize"],
-        speakers=form.cleaned_data["speakers"],
-    )
+    try:
+        jobs = services.job_create_batch(
+            owner=request.user,
+            uploads=form.cleaned_data["media"],
+            urls=form.cleaned_data["urls"],
+            uploaded=uploaded,
+            title=form.cleaned_data["title"],
+            language=form.cleaned_data["language"],
+            task=form.cleaned_data["task"],
+            highlights=form.cleaned_data["highlights"],
+            clip_layout=form.cleaned_data["clip_layout"],
+            diarize=form.cleaned_data["diarize"],
+            speakers=form.cleaned_data["speakers"],
+        )
+    except services.TooManyJobs as exc:
+        form.add_error(None, str(exc))
+        return _dashboard(request, form, status=429)
     if len(jobs) == 1:
         job = jobs[0]
         if job.cached_from_hash:
             messages.success(request, f"“{job.display_name}” was transcribed before: here it is.")
+        elif job.status == Job.Status.FAILED:  # refused at upload (over a limit): the page says why
+            messages.warning(request, f"“{job.display_name}” could not be taken.")
         else:
             messages.success(request, f"“{job.display_name}” is queued.")
         return redirect(job)
@@ -220,7 +226,12 @@ def job_cancel(request: HttpRequest, job_id: str) -> HttpResponse:
 @require_POST
 def job_retry(request: HttpRequest, job_id: str) -> HttpResponse:
     job = selectors.job_for_user(request.user, job_id)
-    if services.job_retry(job=job):
+    try:
+        retried = services.job_retry(job=job)
+    except services.TooManyJobs as exc:
+        messages.warning(request, str(exc))
+        return redirect(job)
+    if retried:
         messages.success(request, "The job is queued again.")
     elif job.status == Job.Status.FAILED and not job.retryable:
         messages.warning(request, "This job failed on its file: upload another file instead.")

@@ -112,6 +112,8 @@ class Store(Protocol):
     """Where a run's results go. Each method replaces what an earlier attempt stored."""
 
     def fetched(self, fetched: Fetched, *, title: str) -> None: ...
+    # The decoded length, which replaces the header's (``fetched``): the one usage counts.
+    def extracted(self, extracted: Extracted) -> None: ...
     def poster(self, image: Path) -> None: ...
     def corrected_layout(self) -> dict[str, Any] | None: ...
     def slides(self, slides: SlidesRead) -> None: ...
@@ -143,6 +145,9 @@ class FileStore:
     reads the rest from the ``Outcome`` (the command line, which writes the export itself)."""
 
     def fetched(self, fetched: Fetched, *, title: str) -> None:
+        pass
+
+    def extracted(self, extracted: Extracted) -> None:
         pass
 
     def poster(self, image: Path) -> None:
@@ -242,7 +247,10 @@ def run(
         progress.plan(PLAN_HIGHLIGHTS)
 
     progress.stage(EXTRACT)
-    extracted = extract(fetched.path, request.folder / "audio.wav")
+    extracted = extract(
+        fetched.path, request.folder / "audio.wav", max_seconds=settings.limits.max_duration
+    )
+    store.extracted(extracted)
     if video and request.poster:
         poster = make_poster(
             fetched.path, request.folder / "poster.jpg", duration=extracted.duration
@@ -316,6 +324,34 @@ def run(
         store.notes(outcome.study)
     outcome.notes.append(slides.note)
     return outcome
+
+
+# What a run makes for itself and no page uses: the decoded audio (up to 115 MB an hour) and any
+# partial file an interrupted step left. The media, poster, slide pictures and clips stay.
+# (Named, not "*.partial.*": the job's media keeps its own name, source.<ext>, and nothing here may
+# ever match it.)
+INTERMEDIATES = (
+    "audio.wav",
+    "audio.partial.wav",
+    "poster.partial.jpg",
+    "slides/.ocr-*.png",
+    "clips/*.partial.mp4",
+    "clips/*.partial.jpg",
+)
+
+
+def remove_intermediates(folder: Path) -> list[Path]:
+    """Remove what ``run`` left in ``folder`` for its own use; what was removed.
+
+    The worker calls it when a job ends, however it ended; the command line keeps its folder.
+    """
+    removed = []
+    for pattern in INTERMEDIATES:
+        for path in Path(folder).glob(pattern):
+            if path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 def _study_notes(outcome: Outcome, model: ChatModel | None) -> StudyNotes | None:
@@ -471,6 +507,7 @@ __all__: Sequence[str] = [
     "RunSettings",
     "Store",
     "prompt_digest",
+    "remove_intermediates",
     "run",
     "spans",
 ]

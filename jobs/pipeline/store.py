@@ -16,6 +16,7 @@ from jobs.models import Clip, Job
 from jobs.pipeline.cache import cached_source
 from jobs.pipeline.runner import Reused, slide_rows
 from jobs.pipeline.scratch import Workspace
+from jobs.pipeline.stages.extract import Extracted
 from jobs.pipeline.stages.fetch import Fetched
 from jobs.pipeline.stages.slides import SlidesRead
 from jobs.study.notes import StudyNotes
@@ -63,6 +64,12 @@ class JobStore:
         job.save(
             update_fields=["media", "title", "duration", "has_video", "media_sha256", "media_size"]
         )
+
+    def extracted(self, extracted: Extracted) -> None:
+        # The header's length (stored by ``fetched``) may be absent or false; usage, quotas and
+        # the page count what was decoded.
+        self.job.duration = extracted.duration
+        self.job.save(update_fields=["duration"])
 
     def poster(self, image: Path) -> None:
         self.job.poster.name = self._relative(image)

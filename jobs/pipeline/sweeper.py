@@ -10,7 +10,9 @@ beating. ``sweep_stale_jobs`` runs every minute (a django-q2 schedule made by a 
   that kills every worker it meets must not go round for ever);
 - enqueues again a ``queued`` job whose task is no longer waiting in the broker. The Redis broker has
   no delivery receipts: a task a worker had already pulled (django-q2 prefetches) dies with it. A
-  task that was not lost runs twice at worst, and the second run claims nothing.
+  task that was not lost runs twice at worst, and the second run claims nothing. A task runs the
+  next fair job, not necessarily its own (``jobs.pipeline.worker.claim_next``), so what is counted
+  is tasks against queued jobs: only as many are sent again as are missing.
 
 A worker stopped politely (SIGTERM) puts its job back at once (``jobs.pipeline.shutdown``) and does
 not count the attempt; the sweeper is only the safety net for the impolite cases.
@@ -132,13 +134,20 @@ def _resend_lost(now: datetime, cutoff: datetime, result: SweepResult) -> None:
     )
     if not candidates:
         return
-    waiting = waiting_job_ids()
-    if waiting is None:  # a broker we cannot look into: leave it to its own redelivery
+    tasks = waiting_tasks()
+    if tasks is None:  # a broker we cannot look into: leave it to its own redelivery
         return
+    waiting = set(tasks)
+    # Each waiting task will run one queued job, whichever fairness picks: only the shortfall is
+    # lost. Jobs without a task of their own name are sent first, so that the names stay useful.
+    missing = Job.objects.filter(status=Job.Status.QUEUED).count() - len(tasks)
     for pk in candidates:
+        if missing <= 0:
+            break
         if str(pk) in waiting:
             continue
         if Job.objects.filter(pk=pk, status=Job.Status.QUEUED).update(heartbeat_at=now):
+            missing -= 1
             result.resent.append(str(pk))
             logger.warning(
                 "job %s resent: queued, but its task is no longer in the broker",
@@ -148,7 +157,14 @@ def _resend_lost(now: datetime, cutoff: datetime, result: SweepResult) -> None:
 
 
 def waiting_job_ids() -> set[str] | None:
-    """Ids of the jobs whose task waits in the broker, not yet handed to a cluster.
+    """Ids of the jobs whose task waits in the broker, not yet handed to a cluster (``None`` for
+    a broker this cannot read)."""
+    tasks = waiting_tasks()
+    return None if tasks is None else set(tasks)
+
+
+def waiting_tasks() -> list[str] | None:
+    """The job id of each ``run_job`` task waiting in the broker, one entry a task.
 
     ``None`` for a broker this cannot read. Tasks a cluster has pulled but not started are not
     counted: they may have died with it, and sending them again costs one no-op task at most.
@@ -167,14 +183,14 @@ def waiting_job_ids() -> set[str] | None:
         if not isinstance(broker, Redis):
             return None
         payloads = broker.connection.lrange(broker.list_key, 0, -1)
-    ids: set[str] = set()
+    ids: list[str] = []
     for payload in payloads:
         try:
             task = SignedPackage.loads(payload)
         except Exception:  # not ours to judge: django-q2 fails it when a worker pulls it
             continue
         if task.get("func") == RUN_JOB and task.get("args"):
-            ids.add(str(task["args"][0]))
+            ids.append(str(task["args"][0]))
     return ids
 
 

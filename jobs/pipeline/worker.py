@@ -31,6 +31,7 @@ from jobs.pipeline.runner import Request
 from jobs.pipeline.scratch import Workspace, workspace
 from jobs.pipeline.shutdown import WorkerStopping, requeue_on_sigterm, stop_requested
 from jobs.pipeline.store import JobStore
+from jobs.selectors import fair_queue
 from jobs.storage.objects import delete_job_files
 from transcripts.backends.base import BackendError
 from transcripts.media import MediaError
@@ -69,6 +70,31 @@ def claim(job_id: str) -> Job | None:
     if not taken:
         return None
     return Job.objects.select_related("owner").get(pk=job_id)
+
+
+def claim_next(prefer: object = None) -> Job | None:
+    """Take the queued job that fairness says is next (``selectors.fair_queue``), or None.
+
+    A task no longer means "run this job" but "run the next fair job": each job still queues one
+    task when it enters the queue, so there are as many tasks as queued jobs, and each task runs
+    one job at most (the task's job, ``prefer``, only breaks a tie between owners). The pick is a
+    read; the claim is ``claim``'s conditional UPDATE, so two workers that pick the same job
+    cannot both run it: the loser takes the next in line.
+    """
+    if not connection.in_atomic_block:  # never close a connection under a caller's transaction
+        close_old_connections()
+    for _ in range(3):  # a burst of workers may take every candidate of one read
+        candidates = fair_queue(prefer=prefer)
+        for candidate in candidates:
+            job = claim(str(candidate))
+            if job is not None:
+                return job
+        if not candidates:
+            break
+    logger.info(
+        "job %s not claimed (taken, finished or cancelled); no other queued job was free", prefer
+    )
+    return None
 
 
 class Heartbeat:
@@ -159,20 +185,16 @@ def _ours(job: Job) -> QuerySet[Job]:
     return Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, started_at=job.started_at)
 
 
-def job_audio_path(job: Job) -> Path:
-    """Where a run on the media folder leaves the job's 16 kHz audio (on a bucket the audio stays
-    in the worker's scratch folder and goes with it: it is remade from the source when needed)."""
-    return job.media_path() / "audio.wav"
+def run(job_id: str | None = None, *, notify: Callable[[Job], None] | None = None) -> Job | None:
+    """Claim the next fair job (``claim_next``; ``job_id``, the job whose task asks, breaks a tie
+    between owners) and run it to the end. Returns the job that ran, or None when none was left.
+    """
+    job = claim_next(prefer=job_id)
+    return None if job is None else run_claimed(job, notify=notify)
 
 
-def run(job_id: str, *, notify: Callable[[Job], None] | None = None) -> Job | None:
-    """Run one job from its current state to the end. Returns the job, or None if not ours."""
-    if not connection.in_atomic_block:  # never close a connection under a caller's transaction
-        close_old_connections()
-    job = claim(job_id)
-    if job is None:
-        logger.info("job %s not claimed (already taken, finished or cancelled)", job_id)
-        return None
+def run_claimed(job: Job, *, notify: Callable[[Job], None] | None = None) -> Job | None:
+    """Run a job this worker claimed to the end. Returns the job, or None if it was deleted."""
     logger.info("job %s started (attempt %s) on %s", job.pk, job.attempts, job.worker)
     # A SIGTERM puts the job back in the queue before the worker goes (jobs.pipeline.shutdown).
     with requeue_on_sigterm(job), Heartbeat(job.pk, started_at=job.started_at):
@@ -238,7 +260,13 @@ def _request(job: Job, space: Workspace) -> Request:
 def _run_stages(job: Job, progress: Progress) -> None:
     # On a bucket the run works in this worker's own scratch folder, removed when it ends.
     with workspace(job) as space:
-        done = runner.run(_request(job, space), run_settings(), JobStore(job, space), progress)
+        try:
+            done = runner.run(_request(job, space), run_settings(), JobStore(job, space), progress)
+        finally:
+            # Nothing extracted outlives the run, however it ended: the decoded audio alone is
+            # ~115 MB an hour. (On a bucket the scratch folder goes as a whole.) A worker killed
+            # mid-run leaves it for the next attempt, which reuses it and then removes it.
+            runner.remove_intermediates(space.folder(job))
     ran: dict[str, object] = {"backend": done.backend, "model_name": done.model}
     if done.reused:
         ran["cached_from_hash"] = True

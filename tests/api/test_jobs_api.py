@@ -90,7 +90,7 @@ def test_it_refuses_a_file_that_is_not_media_in_the_workers_words(client, alice,
 def test_it_creates_a_job_from_a_json_link_checked_like_the_web_form(
     client, alice, alice_key, settings
 ):
-    settings.URL_ALLOWLIST = ["127.0.0.1"]
+    settings.URL_ALLOWLIST = ["127.0.0.1:*"]
     response = client.post(
         "/api/v1/jobs",
         {"url": "http://127.0.0.1:9/talk.mp4", "task": "translate"},

@@ -16,7 +16,7 @@ from jobs.models import Job, Webhook, WebhookDelivery
 from jobs.pipeline.sweeper import sweep_stale_jobs
 from jobs.tasks import run_job
 from tests.factories import finished_job, job_from_file
-from tests.servers import WebhookReceiver, server_error
+from tests.servers import Reply, WebhookReceiver, server_error
 
 
 def _retries():
@@ -31,7 +31,7 @@ def receiver():
 
 @pytest.fixture
 def allow_loopback(settings):
-    settings.URL_ALLOWLIST = ["127.0.0.1"]
+    settings.URL_ALLOWLIST = ["127.0.0.1:*"]
     settings.LECTERN_WEBHOOK_BACKOFF_SECONDS = 0
     settings.LECTERN_WEBHOOK_TIMEOUT = 5
 
@@ -128,6 +128,24 @@ def test_a_500_is_retried_with_backoff_and_every_attempt_is_logged(
     first, second = (_signed_body(r, webhook.secret) for r in receiver.requests)
     assert first == second  # the same event, the same id: receivers can de-duplicate
     assert webhooks.backoff(2) == 10 and webhooks.backoff(4) == 40
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [302, 307])
+def test_a_redirect_is_a_failed_delivery_and_is_retried(alice, receiver, allow_loopback, status):
+    """A 3xx is not "delivered": the redirect is not followed (it could lead anywhere, and the
+    signed body must go to the URL the owner gave), the attempt is logged failed and retried."""
+    job = finished_job(alice)
+    keys.webhook_set(user=alice, url=f"{receiver.url}/hook")
+    with WebhookReceiver() as elsewhere:
+        receiver.script(Reply(status, "", {"Location": f"{elsewhere.url}/hook"}))
+
+        assert webhooks.deliver(str(job.pk), "job.succeeded") == status
+
+        assert elsewhere.requests == []
+    delivery = WebhookDelivery.objects.get()
+    assert not delivery.succeeded and delivery.error.startswith(f"HTTP {status} ")
+    assert _retries().count() == 1
 
 
 @pytest.mark.django_db

@@ -67,6 +67,11 @@ def test_bad_values_name_their_variable(tmp_path):
             "LECTERN_STALE_AFTER_SECONDS must be at least 3 times LECTERN_HEARTBEAT_SECONDS",
         ),
         "heartbeat": ({"LECTERN_HEARTBEAT_SECONDS": "often"}, "LECTERN_HEARTBEAT_SECONDS must be"),
+        "allowlist port": (
+            {"LECTERN_URL_ALLOWLIST": "videos.example:http"},
+            "LECTERN_URL_ALLOWLIST: 'videos.example:http' has an invalid port",
+        ),
+        "pixels": ({"LECTERN_MAX_VIDEO_PIXELS": "99999999"}, "LECTERN_MAX_VIDEO_PIXELS may be at"),
     }
     for case, (env, message) in cases.items():
         result = _settings(tmp_path, **env)

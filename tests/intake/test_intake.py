@@ -43,7 +43,7 @@ def test_it_refuses_links_to_internal_addresses(url, settings):
 def test_it_transcribes_a_link_from_an_allowed_loopback_site(
     alice, media_site, speech_video, settings
 ):
-    settings.URL_ALLOWLIST = ["127.0.0.1"]
+    settings.URL_ALLOWLIST = ["127.0.0.1:*"]
     shutil.copy(speech_video, media_site.root / "lecture.mp4")
     from jobs import services
 
@@ -59,7 +59,7 @@ def test_it_transcribes_a_link_from_an_allowed_loopback_site(
 
 
 def test_it_fails_a_link_job_when_the_allowlist_no_longer_covers_it(alice, media_site, settings):
-    settings.URL_ALLOWLIST = ["127.0.0.1"]
+    settings.URL_ALLOWLIST = ["127.0.0.1:*"]
     from jobs import services
 
     job = services.job_create(owner=alice, url=media_site.url_for("jfk.wav"))
@@ -73,7 +73,7 @@ def test_it_fails_a_link_job_when_the_allowlist_no_longer_covers_it(alice, media
 
 def test_it_refuses_a_redirect_to_an_internal_host(alice, media_site, second_site, settings):
     # 127.0.0.2 is allowed; it redirects to 127.0.0.1, which is not.
-    settings.URL_ALLOWLIST = ["127.0.0.2/32"]
+    settings.URL_ALLOWLIST = ["127.0.0.2/32:*"]
     second_site.redirects["/talk.wav"] = media_site.url_for("jfk.wav")
     from jobs import services
 
@@ -84,7 +84,7 @@ def test_it_refuses_a_redirect_to_an_internal_host(alice, media_site, second_sit
 
 
 def test_it_explains_a_page_without_media(alice, media_site, settings):
-    settings.URL_ALLOWLIST = ["127.0.0.1"]
+    settings.URL_ALLOWLIST = ["127.0.0.1:*"]
     from jobs import services
 
     job = services.job_create(owner=alice, url=media_site.url_for("about.html"))
@@ -94,7 +94,7 @@ def test_it_explains_a_page_without_media(alice, media_site, settings):
 
 
 def test_it_stops_a_download_over_the_size_limit(alice, media_site, settings):
-    settings.URL_ALLOWLIST = ["127.0.0.1"]
+    settings.URL_ALLOWLIST = ["127.0.0.1:*"]
     settings.MAX_UPLOAD_MB = 0.1  # the 344 kB wav is over this
     from jobs import services
 
@@ -105,7 +105,7 @@ def test_it_stops_a_download_over_the_size_limit(alice, media_site, settings):
 
 
 def test_it_transcribes_a_link_from_the_command_line(media_site, settings, capsys):
-    settings.URL_ALLOWLIST = ["127.0.0.1"]
+    settings.URL_ALLOWLIST = ["127.0.0.1:*"]
     call_command("transcribe", media_site.url_for("jfk.wav"), "--format", "txt", "--no-progress")
     assert wer(JFK_TEXT, capsys.readouterr().out) <= 0.10
 
@@ -117,7 +117,7 @@ def test_it_transcribes_a_link_from_the_command_line(media_site, settings, capsy
 def test_it_makes_one_job_per_file_and_link_in_a_batch(
     client, alice, password, media_site, jfk_wav, settings
 ):
-    settings.URL_ALLOWLIST = ["127.0.0.1"]
+    settings.URL_ALLOWLIST = ["127.0.0.1:*"]
     client.force_login(alice)
     with open(jfk_wav, "rb") as first, open(media_site.root / "pattern.mp4", "rb") as second:
         response = client.post(
@@ -157,7 +157,7 @@ def test_it_asks_for_a_file_or_a_link(client, alice):
 
 
 def test_it_enqueues_from_the_shell(alice, jfk_wav, media_site, settings, capsys):
-    settings.URL_ALLOWLIST = ["127.0.0.1"]
+    settings.URL_ALLOWLIST = ["127.0.0.1:*"]
     call_command(
         "enqueue", str(jfk_wav), media_site.url_for("jfk.wav"), "--user", "alice", "--highlights"
     )

@@ -94,7 +94,8 @@ def test_it_estimates_the_stages_after_transcription_from_their_own_history(bob)
 
 
 def test_it_puts_a_queued_job_behind_the_work_ahead_of_it(alice, bob) -> None:
-    _done(bob, backend="faster-whisper", speed=10.0, wall=60)  # nothing but transcription
+    # Nothing but transcription; alice's, so that bob, never served, is next in the fair order.
+    _done(alice, backend="faster-whisper", speed=10.0, wall=60)
     first = Job.objects.create(owner=bob, duration=600)
     mine = Job.objects.create(owner=alice, duration=300)
 
@@ -104,6 +105,23 @@ def test_it_puts_a_queued_job_behind_the_work_ahead_of_it(alice, bob) -> None:
     assert estimate.seconds_left == pytest.approx((600 + 300) / 10.0)
     # Two workers share the work ahead.
     assert selectors.estimate(mine, workers=2).seconds_left == pytest.approx(600 / 10 / 2 + 30)
+
+
+def test_it_places_a_newcomer_after_one_job_of_a_backlog(alice, bob) -> None:
+    """The workers take jobs fairly between people (jobs.selectors.fair_queue): the position
+    shown is that order, not the order of arrival."""
+    _done(bob, backend="faster-whisper", speed=10.0, wall=60)
+    backlog = [Job.objects.create(owner=bob, duration=60) for _ in range(5)]
+    mine = Job.objects.create(owner=alice, duration=60)
+    running = Job.objects.create(owner=bob, status=Job.Status.RUNNING, duration=60)
+
+    estimator = selectors.Estimator()
+    assert estimator.estimate(mine).queue_position == 1  # bob has a job running, alice none
+    running.delete()
+    estimator = selectors.Estimator()
+    assert estimator.estimate(mine).queue_position == 1  # bob was served, alice never
+    assert [estimator.estimate(job).queue_position for job in backlog] == [2, 3, 4, 5, 6]
+    assert selectors.fair_queue(limit=2) == [mine.pk, backlog[0].pk]
 
 
 def test_it_shows_stage_progress_position_and_time_left_on_the_dashboard(client, alice, bob):
@@ -147,7 +165,7 @@ def test_it_stops_refreshing_when_no_job_is_active(client, alice):
 
 
 def test_it_shows_the_queue_position_and_time_left_on_the_job_page(client, alice, bob):
-    _done(bob, backend="faster-whisper", speed=10.0, wall=60)
+    _done(alice, backend="faster-whisper", speed=10.0, wall=60)
     Job.objects.create(owner=bob, duration=600)
     mine = Job.objects.create(owner=alice, duration=300)
     client.force_login(alice)

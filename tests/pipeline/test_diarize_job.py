@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from jobs.models import Job
 from jobs.pipeline.stages.diarize import label_speakers
-from jobs.pipeline.worker import job_audio_path
 from jobs.tasks import run_job
 from tests.factories import job_from_file
 from tests.synth import conversation_speech
+from transcripts.media import extract_audio
 from transcripts.record import TranscriptRecord
 from transcripts.selectors import transcript_record
 
@@ -86,8 +86,11 @@ def test_it_cuts_segments_where_the_speaker_changes(alice, tmp_path, settings):
         "words": [{k: v for k, v in w.items() if k != "speaker"} for w in words],
     }
     record = replace(stored, segments=[whole])
+    # The job's own 16 kHz audio went when it ended: decoded again from its media, as the run did.
+    audio = tmp_path / "audio.wav"
+    extract_audio(job.media.path, audio)
 
-    diarized = label_speakers(record, job_audio_path(job), speakers=2)
+    diarized = label_speakers(record, audio, speakers=2)
 
     cut = diarized.record.segments
     assert len(cut) >= 4  # eight turns; the diarizer finds most
@@ -98,7 +101,7 @@ def test_it_cuts_segments_where_the_speaker_changes(alice, tmp_path, settings):
     assert all(a["end"] <= b["start"] + 1e-6 for a, b in pairwise(cut))
     assert diarized.note() == ""
 
-    again = label_speakers(diarized.record, job_audio_path(job), speakers=2)  # the same cut
+    again = label_speakers(diarized.record, audio, speakers=2)  # the same cut
 
     assert [(s["text"], s["speaker"]) for s in again.record.segments] == [
         (s["text"], s["speaker"]) for s in cut

@@ -108,6 +108,25 @@ def test_it_resends_a_queued_job_whose_task_was_lost(job, settings):
     assert not sweeper.sweep_stale_jobs(now=later + timedelta(seconds=60))
 
 
+def test_it_counts_tasks_not_names_when_it_resends(job, bob, jfk_wav, settings):
+    """A task runs whichever queued job is fair (jobs.pipeline.worker.claim_next), not always
+    its own: only as many tasks are sent again as there are queued jobs without one."""
+    later = timezone.now() + timedelta(seconds=settings.LECTERN_STALE_AFTER_SECONDS + 1)
+    other = job_from_file(bob, jfk_wav, name="other.wav")
+    # Alice's task was taken first and ran bob's job, which had waited longer for its turn.
+    broker = get_broker()
+    pulled = broker.dequeue()[0]
+    assert pulled and sorted(sweeper.waiting_tasks()) == [str(other.pk)]
+    broker.acknowledge(pulled[0])
+    Job.objects.filter(pk=other.pk).update(status=Job.Status.SUCCEEDED)
+
+    assert not sweeper.sweep_stale_jobs(now=later)  # bob's task waits, and will run alice's job
+
+    get_broker().purge_queue()  # now that one is lost too
+    assert sweeper.sweep_stale_jobs(now=later).resent == [str(job.pk)]
+    assert sweeper.waiting_tasks() == [str(job.pk)]
+
+
 def test_it_gives_a_new_job_time_to_reach_the_broker(job):
     get_broker().purge_queue()
     assert not sweeper.sweep_stale_jobs()  # created just now: not yet "lost"

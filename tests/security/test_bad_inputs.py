@@ -255,7 +255,7 @@ def test_it_explains_a_link_to_a_page_without_media(alice, bystander, settings, 
     from jobs import services
 
     (tmp_path / "index.html").write_text("<html><body>Course page</body></html>")
-    settings.URL_ALLOWLIST = ["127.0.0.1"]
+    settings.URL_ALLOWLIST = ["127.0.0.1:*"]
     with FileServer(tmp_path) as server:
         job = services.job_create(owner=alice, url=server.url_for("/"))
         assert run_job(str(job.pk)) == Job.Status.FAILED

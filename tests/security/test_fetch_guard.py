@@ -76,7 +76,7 @@ def test_it_fetches_no_key_or_segment_from_an_internal_address(sites, tmp_path, 
     public, internal = sites
     url = _playlist(public, internal, key=key)
     with pytest.raises(DownloadError) as caught:
-        download(url, tmp_path / "out", allowlist=Allowlist.parse(["127.0.0.1"]), max_bytes=10**8)
+        download(url, tmp_path / "out", allowlist=Allowlist.parse(["127.0.0.1:*"]), max_bytes=10**8)
     # The safety property first: whatever the message, nothing reached the internal service.
     assert internal.paths == []
     assert not list((tmp_path / "out").glob("source.*"))
@@ -86,7 +86,9 @@ def test_it_fetches_no_key_or_segment_from_an_internal_address(sites, tmp_path, 
 def test_it_still_downloads_a_playlist_on_an_allowed_site(sites, tmp_path):
     _public, internal = sites
     url = _playlist(internal, internal, key=None)
-    got = download(url, tmp_path / "out", allowlist=Allowlist.parse(["127.0.0.2"]), max_bytes=10**8)
+    got = download(
+        url, tmp_path / "out", allowlist=Allowlist.parse(["127.0.0.2:*"]), max_bytes=10**8
+    )
     assert got.path.stat().st_size > 10_000
     assert "/seg3.ts" in internal.paths
 
@@ -110,7 +112,7 @@ def test_it_downloads_an_aes128_stream_on_an_allowed_site(tmp_path):
         got = download(
             site.url_for("enc.m3u8"),
             tmp_path / "out",
-            allowlist=Allowlist.parse(["127.0.0.2"]),
+            allowlist=Allowlist.parse(["127.0.0.2:*"]),
             max_bytes=10**8,
         )
     assert "/key.bin" in site.paths
@@ -130,7 +132,7 @@ def test_it_refuses_a_live_playlist_at_once(sites, tmp_path):
     url = _playlist(internal, internal, key=None, live=True)
     started = time.monotonic()
     with pytest.raises(DownloadError) as caught:
-        download(url, tmp_path / "out", allowlist=Allowlist.parse(["127.0.0.2"]), max_bytes=10**8)
+        download(url, tmp_path / "out", allowlist=Allowlist.parse(["127.0.0.2:*"]), max_bytes=10**8)
     assert str(caught.value) == LIVE_MESSAGE
     assert time.monotonic() - started < 20
 
@@ -144,7 +146,7 @@ def test_it_stops_a_download_at_its_time_limit(tmp_path, jfk_wav):
         with pytest.raises(DownloadError) as caught:
             download(
                 site.url_for("talk.wav"), tmp_path / "out",
-                allowlist=Allowlist.parse(["127.0.0.1"]), max_bytes=10**8, max_seconds=1,
+                allowlist=Allowlist.parse(["127.0.0.1:*"]), max_bytes=10**8, max_seconds=1,
             )  # fmt: skip
         assert "took longer than" in str(caught.value)
         assert time.monotonic() - started < 10
@@ -156,7 +158,7 @@ def test_it_stops_a_download_when_the_job_is_cancelled(alice, tmp_path, jfk_wav,
     root = tmp_path / "slow"
     root.mkdir()
     (root / "talk.wav").write_bytes(jfk_wav.read_bytes() * 8)  # ~2.8 MB at ~128 KB/s: ~22 s
-    settings.URL_ALLOWLIST = ["127.0.0.1"]
+    settings.URL_ALLOWLIST = ["127.0.0.1:*"]
     with FileServer(root, delay=0.5) as site:
         job = services.job_create(owner=alice, url=site.url_for("talk.wav"))
         threading.Timer(1.5, lambda: services.job_cancel(job=job)).start()

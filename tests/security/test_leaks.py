@@ -86,7 +86,7 @@ def test_it_explains_a_link_to_an_rtsp_or_mms_stream(tmp_path, path, page):
     ):
         download(
             server.url_for(path), tmp_path / "out",
-            allowlist=Allowlist.parse(["127.0.0.1"]), max_bytes=10**8,
+            allowlist=Allowlist.parse(["127.0.0.1:*"]), max_bytes=10**8,
         )  # fmt: skip
     assert str(caught.value) == STREAM_MESSAGE
 

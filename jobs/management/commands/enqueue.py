@@ -56,6 +56,8 @@ class Command(BaseCommand):
                 backend=str(options["backend"]),
                 highlights=True if options["highlights"] else None,
             )
+        except services.TooManyJobs as exc:  # the cap holds here too: raise it in the settings
+            raise CommandError(str(exc)) from None
         finally:
             for handle in handles:
                 handle.close()

@@ -9,14 +9,33 @@ from pathlib import Path
 
 from jobs.intake.download import download
 from jobs.intake.urlsafety import Allowlist
-from transcripts.media import MediaError, MediaInfo, probe
+from transcripts.media import DECODE_MAX_PIXELS, MediaError, MediaInfo, probe, too_long_message
+
+# 4K in either shape: 4096x2160 (DCI 4K; UHD's 3840x2160 is a little less) or 2160x4096.
+MAX_PIXELS = 4096 * 2160
 
 
 @dataclass(frozen=True)
 class Limits:
     max_bytes: int
-    max_duration: float
+    max_duration: float  # seconds of audio, as decoded (the extract stage stops past it)
     max_download_seconds: float = 1800  # wall time for fetching a link
+    max_pixels: int = MAX_PIXELS  # a video frame's width x height, as the decoder reports it
+
+    def __post_init__(self) -> None:
+        if self.max_pixels > DECODE_MAX_PIXELS:
+            raise ValueError(f"max_pixels may not exceed {DECODE_MAX_PIXELS} (8K)")
+
+
+def too_large_picture(info: MediaInfo, max_pixels: int) -> str | None:
+    """The sentence for a video whose frames are larger than ``max_pixels``, or None."""
+    width, height = info.width or 0, info.height or 0
+    if not info.has_video or width * height <= max_pixels:
+        return None
+    return (
+        f"This video's picture is {width}×{height} pixels ({width * height / 1e6:.1f} megapixels); "
+        f"the limit is {max_pixels / 1e6:.1f} megapixels a frame (4K is 8.3)."
+    )
 
 
 @dataclass(frozen=True)
@@ -49,11 +68,12 @@ def examine(path: Path, limits: Limits) -> MediaInfo:
     info = probe(path)
     if not info.has_audio:
         raise MediaError("This file has no audio track to transcribe.")
+    # The header's length and size refuse early what is surely too much; what is decoded is
+    # bounded again later (extraction stops past the length limit, decoders at DECODE_MAX_PIXELS).
     if info.duration > limits.max_duration:
-        raise MediaError(
-            f"This recording is {info.duration / 60:.0f} minutes long; the limit is "
-            f"{limits.max_duration / 60:.0f} minutes."
-        )
+        raise MediaError(too_long_message(info.duration, limits.max_duration))
+    if message := too_large_picture(info, limits.max_pixels):
+        raise MediaError(message)
     return info
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from statistics import median
 
 from jobs.highlights.layout import LayoutResult
-from transcripts.media import ffmpeg_exe
+from transcripts.media import decode_limit_args, ffmpeg_exe
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ def grab_frame(
     )
     command = [
         ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-ss", f"{time:.3f}", "-i", str(video), "-filter_complex", graph,
+        "-ss", f"{time:.3f}", *decode_limit_args(), "-i", str(video), "-filter_complex", graph,
         "-map", "[show]", "-frames:v", "1", "-q:v", "3", str(image),
         "-map", "[scan]", "-frames:v", "1", str(scan),
     ]  # fmt: skip
