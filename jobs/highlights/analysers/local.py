@@ -21,6 +21,7 @@ from itertools import pairwise
 from statistics import median
 
 from jobs.highlights.analysers.base import AnalysisRequest, AnalysisResult, Availability, Topic
+from jobs.highlights.keyterms import KeyTerm, key_terms, term_pattern
 from jobs.highlights.text import (
     STOPWORDS,
     Sentence,
@@ -68,7 +69,14 @@ class LocalAnalyser:
         document_frequency: Counter[str] = Counter()
         for group in groups:
             document_frequency.update({term for s in group for term, _ in content_tokens(s.text)})
-        topics = [_describe(group, document_frequency, len(groups)) for group in groups]
+        # Topic names from the lecture's key terms (YAKE, weighted by rarity): the terms most
+        # concentrated in the topic, not its most frequent words.
+        terms = key_terms(sentences, language=request.language)
+        everywhere = " ".join(sentence.text for sentence in sentences)
+        topics = [
+            _describe(group, document_frequency, len(groups), terms, request.language, everywhere)
+            for group in groups
+        ]
         return AnalysisResult(topics=topics, analyser=self.name, model="texttiling")
 
     def boundaries(self, request: AnalysisRequest) -> list[int]:
@@ -186,7 +194,34 @@ def _phrases(text: str) -> list[tuple[tuple[str, ...], str]]:
     return found
 
 
-def _describe(group: Sequence[Sentence], document_frequency: Counter[str], topics: int) -> Topic:
+def _named(group: Sequence[Sentence], terms: Sequence[KeyTerm], everywhere: str) -> str:
+    """One or two key terms most concentrated in ``group`` ("Subduction and plate boundary")."""
+    text = " ".join(sentence.text for sentence in group)
+    scored = []
+    for term in terms:
+        pattern = term_pattern(term.term)
+        here = len(pattern.findall(text))
+        if here:
+            share = here / max(1, len(pattern.findall(everywhere)))
+            scored.append((term.score * share * (1 + 0.2 * min(here, 3)), term.term))
+    scored.sort(key=lambda pair: -pair[0])
+    names = [name for _, name in scored[:2]]
+    if len(names) == 2 and names[1].lower() in names[0].lower():
+        names = names[:1]
+    if not names:
+        return ""
+    title = " and ".join(names)
+    return title[:1].upper() + title[1:]
+
+
+def _describe(
+    group: Sequence[Sentence],
+    document_frequency: Counter[str],
+    topics: int,
+    terms: Sequence[KeyTerm] = (),
+    language: str = "en",
+    everywhere: str = "",
+) -> Topic:
     text = " ".join(sentence.text for sentence in group)
     counts: Counter[str] = Counter()
     surfaces: dict[str, Counter[str]] = {}
@@ -202,9 +237,10 @@ def _describe(group: Sequence[Sentence], document_frequency: Counter[str], topic
         return counts[term] * rarity
 
     ranked = sorted(counts, key=lambda term: (-salience(term), term))
-    title = _title(group, ranked, salience, surfaces)
+    title = _named(group, terms, everywhere or text) if terms else ""
+    title = title or _title(group, ranked, salience, surfaces)
 
-    cue_scores = sentence_cue_scores(group)
+    cue_scores = sentence_cue_scores(group, language)
     cue_total = sum(cue_scores)
     cue_part = 1.0 - math.exp(-cue_total / 1.5)
     total_terms = sum(counts.values()) or 1
@@ -223,7 +259,7 @@ def _describe(group: Sequence[Sentence], document_frequency: Counter[str], topic
             + 0.3 * cue_scores[i]
         ),
     )
-    reasons = describe_cues(sentence.text for sentence in group)
+    reasons = describe_cues((sentence.text for sentence in group), language)
     if reasons:
         why = "Teaching value: " + ", ".join(reasons) + "."
     else:

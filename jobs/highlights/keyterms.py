@@ -1,0 +1,393 @@
+"""A lecture's key terms and the sentences that define them, found the field's way. No Django.
+
+- **Candidates**: the key phrases YAKE ranks (Campos et al., 2020, "YAKE! Keyword extraction
+  from single documents using multiple local features": unsupervised, one document, stop words
+  per language), and the terms the lecturer names ("… is called X", "… known as X").
+- **Weights**: a phrase's YAKE score, raised by how rare its words are in the language at large
+  (``wordfreq``'s frequencies, shipped in its wheel: "chloroplast" is rare, "light" is not), by
+  the slides showing it, and by the lecturer defining it. Common single words, possessives,
+  fragments that start or end on a stop word, and greetings are no terms at all.
+- **Definitions**: the sentence that defines or introduces the term ("X is …", "X is called …",
+  "… known as X", "X, a …"), else its first substantive mention, never a greeting or an agenda
+  line such as "Today we begin with X".
+
+The recording's language picks YAKE's stop words, the frequencies and the defining patterns.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from jobs.highlights.text import Sentence
+
+
+@dataclass(frozen=True)
+class KeyTerm:
+    term: str  # as said (the most frequent spelling)
+    score: float  # higher is more of a key term
+    defined: bool  # the lecturer defined or named it in so many words
+    definition: Sentence | None  # the sentence that defines it, or its first substantive mention
+    mentions: int
+    first: float  # when it is first said, seconds
+
+
+_WORD = r"[^\W\d_][\w'’-]*"
+# Words a term may hold inside it (never at its ends): "law of demand", "divide and conquer".
+_JOINERS = {
+    "en": {"of", "and", "the"},
+    "de": {"der", "des", "und", "von"},
+    "fr": {"de", "du", "des", "la", "le", "l", "et", "d"},
+    "es": {"de", "del", "la", "el", "y"},
+}
+# Greetings and agenda lines: a term's first mention there is not its explanation.
+_AGENDA = {
+    "en": r"^(?:\w+,? )?(?:good (?:morning|afternoon|evening)|hello|hi|welcome|today|in this "
+    r"(?:lecture|talk|session|class)|(?:let us|let's|we(?:'ll| will)?) (?:begin|start|turn|move|"
+    r"look|talk)|next,? we|now,? (?:let us|let's|we))\b",
+    "de": r"^(?:\w+,? )?(?:guten (?:morgen|tag|abend)|hallo|willkommen|heute|in dieser "
+    r"(?:vorlesung|stunde)|(?:wir )?(?:beginnen|fangen|kommen) )",
+    "fr": r"^(?:\w+,? )?(?:bonjour|bonsoir|bienvenue|aujourd'hui|dans ce (?:cours|chapitre)|"
+    r"(?:nous )?(?:commençons|passons)|commençons)",
+    "es": r"^(?:\w+,? )?(?:buenos días|buenas tardes|hola|bienvenidos|hoy|en esta (?:clase|"
+    r"lección)|(?:empecemos|comencemos|pasemos))",
+}
+# Where the lecturer names a term: the term follows these words.
+_NAMING = {
+    "en": r"\b(?:called|known as|termed|named|referred to as|we call (?:this|it|that|them|these))"
+    r" (?:an? |the )?(?P<term>{w}(?: {w}){{0,4}})",
+    "de": r"\b(?:nennt man|nennen wir|bezeichnet man als|heißt|heißen|bekannt als) "
+    r"(?:der |die |das |den |ein |eine )?(?P<term>{w}(?: {w}){{0,3}})|\bman (?:der |die |das |den "
+    r")?(?P<before>{w}) (?:nennt|bezeichnet)\b",
+    "fr": r"\b(?:appelée?s?|appelle|appelons|nommée?s?|dite?s?|connue?s? sous le nom de) "
+    r"(?:l'|le |la |les |un |une )?(?P<term>{w}(?: {w}){{0,3}})",
+    "es": r"\b(?:llamad[oa]s?|llamamos|conocid[oa]s? como|denominad[oa]s?) "
+    r"(?:el |la |los |las |un |una )?(?P<term>{w}(?: {w}){{0,3}})",
+}
+# How a sentence defines a term it starts with, or follows the term with ("X is a …", "X, a …").
+_COPULA = {
+    "en": r"(?:is|are|was|were|means|mean|refers to|refer to)(?: defined as| called)? "
+    r"(?:an?|the|what|when|how|that|one|any|simply|just|everything)\b",
+    "de": r"(?:ist|sind|bedeutet|bezeichnet|nennt man) (?:ein|eine|der|die|das|den|dass|wenn)\b",
+    "fr": r"(?:est|sont|désigne|signifie|mesure) (?:un|une|le|la|l'|les|ce|que|quand)\b?",
+    "es": r"(?:es|son|significa) (?:un|una|el|la|lo|los|las|que|cuando)\b",
+}
+_APPOSITION = {
+    "en": r", (?:an?|the|which|who) ",
+    "de": r", (?:ein|eine|der|die|das) ",
+    "fr": r", (?:un|une|le|la|l'|qui) ",
+    "es": r", (?:un|una|el|la|que) ",
+}
+# Words that open a noun phrase: a single word said after one at least once is a noun there.
+_DETERMINERS = {
+    "en": r"a|an|the|this|that|these|those|its|their|our|your|his|her|each|every|one|called",
+    "de": r"der|die|das|den|dem|des|ein|eine|einen|einem|einer|eines|keine|diese[nmrs]?",
+    "fr": r"le|la|les|l'|un|une|des|du|ce|cette|ces|son|sa|ses|leur|leurs",
+    "es": r"el|la|los|las|un|una|unos|unas|este|esta|estos|estas|su|sus",
+}
+# Single words this common (Zipf frequency, log10 of uses per billion words) are no terms on
+# their own, unless the lecturer defines them; every word of a phrase must be below the ceiling.
+SINGLE_COMMON = 4.6
+PHRASE_CEILING = 6.0
+
+
+def _lang(language: str) -> str:
+    code = (language or "en")[:2].lower()
+    return code if code in _AGENDA else "en"
+
+
+@cache
+def stop_words(language: str) -> frozenset[str]:
+    """YAKE's stop words for the language (English where it has none)."""
+    import yake  # imports networkx: kept out of the module's import
+
+    return frozenset(yake.KeywordExtractor(lan=(language or "en")[:2]).stopword_set)
+
+
+@cache
+def zipf(word: str, language: str) -> float:
+    from wordfreq import zipf_frequency  # loads its tables on first use: only when asked
+
+    return zipf_frequency(word, (language or "en")[:2])
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def _key(term: str) -> str:
+    """A term's identity: lower case, each word singular ("plates" is "plate")."""
+    return " ".join(_singular(w) for w in term.lower().replace("’", "'").split())
+
+
+def acceptable(term: str, language: str = "en", *, defined: bool = False) -> bool:
+    """Whether ``term`` can be a glossary term: no possessive, no number, no stop word at an end
+    or inside (but a joiner), not a greeting, and rare enough in the language."""
+    words = term.split()
+    if not words or len(words) > 5:
+        return False
+    stops = stop_words(language)
+    joiners = _JOINERS.get(_lang(language), set())
+    lowered = [w.lower() for w in words]
+    if any("'" in w or "’" in w or any(c.isdigit() for c in w) for w in lowered):
+        return False
+    if lowered[0] in stops or lowered[-1] in stops or len(lowered[-1]) < 2:
+        return False
+    if any(w in stops and w not in joiners for w in lowered[1:-1]):
+        return False
+    # "the" joins only after "of" ("Conflict of the Orders", not "boundary the plates").
+    if any(w == "the" and lowered[i] != "of" for i, w in enumerate(lowered[1:-1])):
+        return False
+    # German capitalises nouns: a term ends on one ("kleinste Einheit", not "Zellmembran nennt").
+    if _lang(language) == "de" and not words[-1][:1].isupper():
+        return False
+    if re.match(_AGENDA[_lang(language)], term.lower()):
+        return False
+    content = [w for w in lowered if w not in joiners]
+    frequencies = [zipf(w, language) for w in content]
+    if len(content) == 1:
+        if len(content[0]) < 3:
+            return False
+        return frequencies[0] < (SINGLE_COMMON + 0.9 if defined else SINGLE_COMMON)
+    if max(frequencies) >= PHRASE_CEILING:
+        return False
+    return defined or min(frequencies) < SINGLE_COMMON
+
+
+def _rarity(term: str, language: str) -> float:
+    """1 plus how far the rarest word lies below the common band (Zipf 5)."""
+    joiners = _JOINERS.get(_lang(language), set())
+    words = [w.lower() for w in term.split() if w.lower() not in joiners]
+    return 1.0 + max(0.0, 5.0 - min(zipf(w, language) for w in words))
+
+
+def _trim(raw: str, language: str) -> str:
+    """A named term cut at its first stop word (a joiner followed by a content word stays)."""
+    stops = stop_words(language)
+    joiners = _JOINERS.get(_lang(language), set())
+    words = raw.split()
+    kept: list[str] = []
+    for index, word in enumerate(words):
+        lowered = word.lower()
+        following = words[index + 1].lower() if index + 1 < len(words) else ""
+        if lowered in joiners and kept and following and following not in stops:
+            kept.append(word)
+            continue
+        if lowered in stops:
+            break
+        kept.append(word)
+    return " ".join(kept).strip(" ,.;:!?\"'-")
+
+
+def named_terms(text: str, language: str = "en") -> list[str]:
+    """The terms a sentence names ("… is called the lithosphere" → "lithosphere")."""
+    pattern = re.compile(_NAMING[_lang(language)].format(w=_WORD), re.IGNORECASE)
+    found = []
+    for match in pattern.finditer(text):
+        groups = match.groupdict()
+        term = _trim(groups.get("before") or groups.get("term") or "", language)
+        if term:
+            found.append(term)
+    return found
+
+
+def term_pattern(term: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in term.split()]
+    # Plurals and a light inflection of the last word: "convection currents", "Chloroplasten".
+    return re.compile(r"\b" + r"\s+".join(words) + r"(?:s|es|en|n)?\b", re.IGNORECASE)
+
+
+def defines(sentence: str, term: str, language: str = "en") -> int:
+    """How plainly ``sentence`` defines ``term``: 3 names it ("called X"), 2 starts with it and
+    says what it is ("X is a …"), 1 an apposition or "X is a …" later on; 0 none."""
+    code = _lang(language)
+    lowered = sentence.lower()
+    if any(_key(t) == _key(term) for t in named_terms(sentence, language)):
+        return 3
+    match = term_pattern(term).search(sentence)
+    if not match:
+        return 0
+    after = lowered[match.end() :].lstrip()
+    before = lowered[: match.start()].strip(" ,")
+    if re.match(_COPULA[code], after):
+        opening = len(before.split()) <= 2 and not re.search(
+            r"\b(?:if|when|wenn|si|cuando)\b", before
+        )
+        return 2 if opening else 1
+    if (
+        re.match(_APPOSITION[code].lstrip(","), lowered[match.end() :])
+        and "," in lowered[match.end() : match.end() + 2]
+    ):
+        return 1
+    return 0
+
+
+def _definition(
+    term: str, sentences: Sequence[Sentence], language: str
+) -> tuple[Sentence | None, int]:
+    """The defining sentence (the plainest, earliest), else the first substantive mention."""
+    best: tuple[int, Sentence] | None = None
+    first: Sentence | None = None
+    pattern = term_pattern(term)
+    agenda = re.compile(_AGENDA[_lang(language)])
+    for sentence in sentences:
+        words = sentence.text.split()
+        if len(words) > 70:
+            continue
+        strength = defines(sentence.text, term, language)
+        if strength and (best is None or strength > best[0]):
+            best = (strength, sentence)
+            if strength == 3:
+                break
+        if (
+            first is None
+            and pattern.search(sentence.text)
+            and len(words) >= 6
+            and not agenda.match(sentence.text.lower().lstrip())
+            and not sentence.text.rstrip().endswith("?")
+        ):
+            first = sentence
+    if best is not None:
+        return best[1], best[0]
+    return first, 0
+
+
+def key_terms(
+    sentences: Sequence[Sentence],
+    *,
+    language: str = "en",
+    slide_texts: Sequence[str] = (),
+    limit: int | None = None,
+) -> list[KeyTerm]:
+    """The lecture's key terms, best first, each with its defining sentence.
+
+    ``limit`` defaults to one term per 20 seconds of a short lecture, fewer per minute as it
+    grows (4 + 2 a minute, 40 at most).
+    """
+    import yake  # imports networkx: kept out of the module's import
+
+    if not sentences:
+        return []
+    code = (language or "en")[:2]
+    text = " ".join(s.text for s in sentences)
+    minutes = max(0.5, (sentences[-1].end - sentences[0].start) / 60)
+    if limit is None:
+        limit = min(40, round(6 + 2.5 * minutes))
+    extractor = yake.KeywordExtractor(lan=code, n=3, dedup_lim=0.8, top=6 * limit)
+    ranked = extractor.extract_keywords(text)
+    slides = " ".join(" ".join(slide_texts).lower().split())
+    lowered_text = text.lower()
+
+    candidates: dict[str, tuple[str, float]] = {}  # key: (surface, yake score)
+    for phrase, score in ranked:
+        phrase = " ".join(phrase.split())
+        key = _key(phrase)
+        if key not in candidates or score < candidates[key][1]:
+            candidates[key] = (phrase, float(score))
+    named: set[str] = set()
+    for sentence in sentences:
+        for term in named_terms(sentence.text, language):
+            key = _key(term)
+            named.add(key)
+            if key not in candidates:
+                candidates[key] = (term, 0.5)  # a middling YAKE score; the naming lifts it
+
+    scored: list[tuple[float, str, str]] = []
+    for key, (phrase, score) in candidates.items():
+        defined = key in named
+        if not acceptable(phrase, language, defined=defined):
+            continue
+        mentions = len(term_pattern(phrase).findall(lowered_text))
+        if mentions == 0:
+            continue
+        if not defined and not _noun_like(phrase, text, language):
+            continue
+        weight = _rarity(phrase, language) / (score + 0.02)
+        if slides and term_pattern(phrase).search(slides):
+            weight *= 2.0
+        if defined:
+            weight *= 3.0
+        scored.append((weight, key, phrase))
+    scored.sort(key=lambda item: -item[0])
+
+    terms: list[KeyTerm] = []
+    kept_keys: list[str] = []
+    for weight, key, phrase in scored:
+        if len(terms) >= limit:
+            break
+        # A word that is mostly said inside a longer candidate ("convergent" in "convergent
+        # boundary") is that phrase's, not a term of its own.
+        if _inside_phrase(phrase, [p for _, _, p in scored if p != phrase], lowered_text):
+            continue
+        if key in kept_keys or _key(_surface(phrase, text)) in kept_keys:
+            continue
+        definition, strength = _definition(phrase, sentences, language)
+        if definition is None:
+            continue
+        terms.append(
+            KeyTerm(
+                term=_surface(phrase, text),
+                score=round(math.log1p(weight), 4),
+                defined=strength >= 2 or key in named,
+                definition=definition,
+                mentions=len(term_pattern(phrase).findall(lowered_text)),
+                first=_first(phrase, sentences),
+            )
+        )
+        kept_keys += [key, _key(terms[-1].term)]
+    return terms
+
+
+def _inside_phrase(phrase: str, others: Sequence[str], text: str) -> bool:
+    alone = len(term_pattern(phrase).findall(text))
+    for other in others:
+        if len(other.split()) > len(phrase.split()) and term_pattern(phrase).search(other.lower()):
+            inside = len(term_pattern(other).findall(text))
+            if inside >= 0.5 * alone:
+                return True
+    return False
+
+
+def _noun_like(word: str, text: str, language: str) -> bool:
+    """A single word used as a noun at least once: after a determiner, or a name (a capital
+    inside a sentence, in a language that does not capitalise every noun)."""
+    code = _lang(language)
+    determiners = _DETERMINERS[code]
+    if re.search(rf"\b(?:{determiners}) ?{re.escape(word)}", text, re.IGNORECASE):
+        return True
+    name = re.escape(word[:1].upper() + word[1:])
+    return bool(code != "de" and re.search(rf"[^.?!]\s{name}\b", text))
+
+
+def _surface(phrase: str, text: str) -> str:
+    """The spelling the transcript uses most for the phrase (its capitals kept)."""
+    found = term_pattern(phrase).findall(text)
+    if not found:
+        return phrase
+    spellings: dict[str, int] = {}
+    for spelling in found:
+        spelling = " ".join(spelling.split())
+        spellings[spelling] = spellings.get(spelling, 0) + 1
+    best = max(spellings, key=lambda s: (spellings[s], s != s.lower()))
+    # The singular when the phrase is said that way too.
+    if best.lower() != phrase.lower() and phrase.lower() in (s.lower() for s in spellings):
+        best = next(s for s in spellings if s.lower() == phrase.lower())
+    words = best.split()
+    # Lower-case a capital that only opens a sentence, keep names and German nouns.
+    if len(words) > 0 and words[0][:1].isupper() and f" {best.lower()}" in text.lower():
+        lowered_spelling = " " + best[:1].lower() + best[1:]
+        if lowered_spelling in text:
+            best = best[:1].lower() + best[1:]
+    return best
+
+
+def _first(phrase: str, sentences: Sequence[Sentence]) -> float:
+    pattern = term_pattern(phrase)
+    return next((s.start for s in sentences if pattern.search(s.text)), sentences[0].start)
