@@ -40,9 +40,7 @@ def _speak(lecture: Lecture, folder: Path) -> dict[str, Any]:
 
     from tests.synth import SAMPLE_RATE, _to_samples, _trim, speak, write_wav
 
-    pause = LONG_PAUSE if lecture.long else PAUSE
-    chunks = [np.zeros(int(0.5 * SAMPLE_RATE), dtype="<i2")]
-    position, spans = 0.5, []
+    parts = []
     for index, paragraph in enumerate(lecture.paragraphs):
         raw = speak(
             paragraph,
@@ -50,8 +48,16 @@ def _speak(lecture: Lecture, folder: Path) -> dict[str, Any]:
             voice=VOICES[lecture.language],
             speed=_speed(lecture),
         )
-        samples = _trim(_to_samples(raw))
+        parts.append(_trim(_to_samples(raw)))
         raw.unlink()
+    pause = PAUSE
+    if lecture.long:
+        # espeak-ng speaks no slower than 80 words a minute: the pauses make up the rest.
+        speaking = sum(len(samples) for samples in parts) / SAMPLE_RATE
+        pause = max(LONG_PAUSE, (LONG_MINUTES * 60 - speaking) / max(1, len(parts) - 1))
+    chunks = [np.zeros(int(0.5 * SAMPLE_RATE), dtype="<i2")]
+    position, spans = 0.5, []
+    for samples in parts:
         spans.append((position, position + len(samples) / SAMPLE_RATE))
         chunks += [samples, np.zeros(int(pause * SAMPLE_RATE), dtype="<i2")]
         position += len(samples) / SAMPLE_RATE + pause

@@ -60,8 +60,8 @@ _EN = {
     r"error|misconception|misunderstanding|trap|pitfall|confusion)\b|\bbe careful\b|\bwatch out\b|"
     r"\b(?:do not|don't|never) (?:confuse|mix up)\b|\bnot to (?:mix up|confuse)\b|\bmany students\b"
     r"|\bpeople often (?:think|forget|confuse)\b",
-    "example": r"\b(?:let us|let's) (?:work through|try|take|look at|do|go through|consider) "
-    r"(?:an|one|a (?:simple|quick|concrete) ) ?example\b|\b(?:a |consider a |here is a )?worked "
+    "example": r"\b(?:let us|let's) (?:\w+ ){1,2}(?:an|one|another|this|a (?:simple|quick|concrete)"
+    r") example\b|\b(?:a |consider a |here is a )?worked "
     r"example\b|\bconsider (?:an|the following|this) example\b|\bfor (?:example|instance)\b|"
     r"\bsuppose (?:that |we |you )\b|\bimagine (?:that |we |you )\b|\bhere is an example\b",
 }
@@ -127,20 +127,39 @@ def signposts(text: str, language: str = "en") -> list[Signpost]:
     return sorted(found.values(), key=lambda s: -s.weight)
 
 
-def is_question(text: str) -> bool:
-    return text.rstrip().endswith(("?", "？"))
+# A question Whisper wrote without its question mark (it often drops them in a monologue):
+# a question word and a verb to open it.
+_ASKING = {
+    "en": r"^(?:so,? |and,? |but,? |now,? )?(?:why|how|what|when|where|which|who) (?:do|does|did|is|are|"
+    r"was|were|can|could|would|should|will|happens|happened)\b",
+    "de": r"^(?:warum|wieso|weshalb|wie|was|wann|wo|welche[rsnm]?|wer) (?:ist|sind|hat|haben|kann|"
+    r"können|wird|werden|passiert)\b",
+    "fr": r"^(?:pourquoi|comment|qu'est-ce|quand|où|quel(?:le)?s?|qui) ",
+    "es": r"^(?:por qué|cómo|qué|cuándo|dónde|cuál|quién) ",
+}
+_ASKING_PATTERNS = {code: re.compile(pattern) for code, pattern in _ASKING.items()}
 
 
-def questions(sentences: Sequence[Sentence]) -> list[tuple[int, int]]:
+def is_question(text: str, language: str = "en") -> bool:
+    stripped = text.rstrip()
+    if stripped.endswith(("?", "？")):
+        return True
+    if stripped.endswith((".", "!")):
+        return False
+    pattern = _ASKING_PATTERNS.get((language or "en")[:2], _ASKING_PATTERNS["en"])
+    return bool(pattern.match(stripped.lower()))
+
+
+def questions(sentences: Sequence[Sentence], language: str = "en") -> list[tuple[int, int]]:
     """(question, answer) indices: a question to the audience that the next sentence answers
     (a statement of four words or more, not another question)."""
     pairs = []
     for index, sentence in enumerate(sentences[:-1]):
         answer = sentences[index + 1]
         if (
-            is_question(sentence.text)
+            is_question(sentence.text, language)
             and len(sentence.text.split()) >= 3
-            and not is_question(answer.text)
+            and not is_question(answer.text, language)
             and len(answer.text.split()) >= 4
         ):
             pairs.append((index, index + 1))

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from jobs.highlights.text import Sentence
+from jobs.highlights.text import STOPWORDS, Sentence
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class KeyTerm:
 _WORD = r"[^\W\d_][\w'’-]*"
 # Words a term may hold inside it (never at its ends): "law of demand", "divide and conquer".
 _JOINERS = {
-    "en": {"of", "and", "the"},
+    "en": {"of", "and", "the", "a", "an"},
     "de": {"der", "des", "und", "von"},
     "fr": {"de", "du", "des", "la", "le", "l", "et", "d"},
     "es": {"de", "del", "la", "el", "y"},
@@ -57,8 +57,8 @@ _AGENDA = {
 }
 # Where the lecturer names a term: the term follows these words.
 _NAMING = {
-    "en": r"\b(?:called|known as|termed|named|referred to as|we call (?:this|it|that|them|these))"
-    r" (?:an? |the )?(?P<term>{w}(?: {w}){{0,4}})",
+    "en": r"\b(?:called|known as|termed|named|referred to as|we call (?:this|it|that|them|these)|"
+    r"what we call) (?:an? |the )?(?P<term>{w}(?: {w}){{0,4}})",
     "de": r"\b(?:nennt man|nennen wir|bezeichnet man als|heißt|heißen|bekannt als) "
     r"(?:der |die |das |den |ein |eine )?(?P<term>{w}(?: {w}){{0,3}})|\bman (?:der |die |das |den "
     r")?(?P<before>{w}) (?:nennt|bezeichnet)\b",
@@ -67,10 +67,22 @@ _NAMING = {
     "es": r"\b(?:llamad[oa]s?|llamamos|conocid[oa]s? como|denominad[oa]s?) "
     r"(?:el |la |los |las |un |una )?(?P<term>{w}(?: {w}){{0,3}})",
 }
+# A sentence that opens on the term it defines: "Osmosis is defined as …", "A pathogen is a …".
+_SUBJECT = {
+    "en": r"^(?:so,? |now,? |and |well,? )?(?:an? |the )?(?P<term>{w}(?: {w}){{0,3}}) (?:is|are) "
+    r"(?:defined as|called|known as|the (?:\w+ ){{1,2}}(?:that|which|who|where|of|in|for|by)\b|"
+    r"an? (?:\w+ ){{1,3}}(?:that|which|who|where|of|in|for|between)\b)",
+    "de": r"^(?:also,? )?(?:der |die |das |ein |eine )?(?P<term>{w}(?: {w}){{0,2}}) (?:ist|sind) "
+    r"(?:der|die|das|ein|eine) ",
+    "fr": r"^(?:donc,? )?(?:l'|le |la |les |un |une )?(?P<term>{w}(?: {w}){{0,2}}) (?:est|sont) "
+    r"(?:le|la|l'|les|un|une) ",
+    "es": r"^(?:el |la |los |las |un |una )?(?P<term>{w}(?: {w}){{0,2}}) (?:es|son) "
+    r"(?:el|la|los|las|un|una) ",
+}
 # How a sentence defines a term it starts with, or follows the term with ("X is a …", "X, a …").
 _COPULA = {
     "en": r"(?:is|are|was|were|means|mean|refers to|refer to)(?: defined as| called)? "
-    r"(?:an?|the|what|when|how|that|one|any|simply|just|everything)\b",
+    r"(?:an?|the|what|when|one|any|simply|just|everything)\b",
     "de": r"(?:ist|sind|bedeutet|bezeichnet|nennt man) (?:ein|eine|der|die|das|den|dass|wenn)\b",
     "fr": r"(?:est|sont|désigne|signifie|mesure) (?:un|une|le|la|l'|les|ce|que|quand)\b?",
     "es": r"(?:es|son|significa) (?:un|una|el|la|lo|los|las|que|cuando)\b",
@@ -91,6 +103,7 @@ _DETERMINERS = {
 # Single words this common (Zipf frequency, log10 of uses per billion words) are no terms on
 # their own, unless the lecturer defines them; every word of a phrase must be below the ceiling.
 SINGLE_COMMON = 4.6
+PHRASE_RARE = 5.0  # a phrase needs one word at least this rare ("memory cells", not "good time")
 PHRASE_CEILING = 6.0
 
 
@@ -101,10 +114,14 @@ def _lang(language: str) -> str:
 
 @cache
 def stop_words(language: str) -> frozenset[str]:
-    """YAKE's stop words for the language (English where it has none)."""
+    """YAKE's stop words for the language (English where it has none); in English also the
+    lecture words of ``text.STOPWORDS`` ("called", "talk", "turn")."""
     import yake  # imports networkx: kept out of the module's import
 
-    return frozenset(yake.KeywordExtractor(lan=(language or "en")[:2]).stopword_set)
+    words = set(yake.KeywordExtractor(lan=(language or "en")[:2]).stopword_set)
+    if _lang(language) == "en":
+        words |= STOPWORDS
+    return frozenset(words)
 
 
 @cache
@@ -135,15 +152,16 @@ def acceptable(term: str, language: str = "en", *, defined: bool = False) -> boo
         return False
     stops = stop_words(language)
     joiners = _JOINERS.get(_lang(language), set())
-    lowered = [w.lower() for w in words]
+    # A capital letter is a name inside a term ("B cells", "helper T cells"), not a stop word.
+    lowered = [w if len(w) == 1 and w.isupper() else w.lower() for w in words]
     if any("'" in w or "’" in w or any(c.isdigit() for c in w) for w in lowered):
         return False
     if lowered[0] in stops or lowered[-1] in stops or len(lowered[-1]) < 2:
         return False
     if any(w in stops and w not in joiners for w in lowered[1:-1]):
         return False
-    # "the" joins only after "of" ("Conflict of the Orders", not "boundary the plates").
-    if any(w == "the" and lowered[i] != "of" for i, w in enumerate(lowered[1:-1])):
+    # An article joins only after "of" ("Conflict of the Orders", not "boundary the plates").
+    if any(w in {"the", "a", "an"} and lowered[i] != "of" for i, w in enumerate(lowered[1:-1])):
         return False
     # German capitalises nouns: a term ends on one ("kleinste Einheit", not "Zellmembran nennt").
     if _lang(language) == "de" and not words[-1][:1].isupper():
@@ -158,7 +176,7 @@ def acceptable(term: str, language: str = "en", *, defined: bool = False) -> boo
         return frequencies[0] < (SINGLE_COMMON + 0.9 if defined else SINGLE_COMMON)
     if max(frequencies) >= PHRASE_CEILING:
         return False
-    return defined or min(frequencies) < SINGLE_COMMON
+    return defined or min(frequencies) < PHRASE_RARE
 
 
 def _rarity(term: str, language: str) -> float:
@@ -187,9 +205,13 @@ def _trim(raw: str, language: str) -> str:
 
 
 def named_terms(text: str, language: str = "en") -> list[str]:
-    """The terms a sentence names ("… is called the lithosphere" → "lithosphere")."""
+    """The terms a sentence names ("… is called the lithosphere" → "lithosphere") or opens on
+    to define ("Osmosis is defined as …" → "Osmosis")."""
     pattern = re.compile(_NAMING[_lang(language)].format(w=_WORD), re.IGNORECASE)
     found = []
+    subject = re.match(_SUBJECT[_lang(language)].format(w=_WORD), text.strip(), re.IGNORECASE)
+    if subject and acceptable(subject.group("term"), language, defined=True):
+        found.append(subject.group("term"))
     for match in pattern.finditer(text):
         groups = match.groupdict()
         term = _trim(groups.get("before") or groups.get("term") or "", language)
@@ -209,8 +231,11 @@ def defines(sentence: str, term: str, language: str = "en") -> int:
     says what it is ("X is a …"), 1 an apposition or "X is a …" later on; 0 none."""
     code = _lang(language)
     lowered = sentence.lower()
-    if any(_key(t) == _key(term) for t in named_terms(sentence, language)):
-        return 3
+    naming = re.compile(_NAMING[code].format(w=_WORD), re.IGNORECASE)
+    for found in naming.finditer(sentence):
+        groups = found.groupdict()
+        if _key(_trim(groups.get("before") or groups.get("term") or "", language)) == _key(term):
+            return 3
     match = term_pattern(term).search(sentence)
     if not match:
         return 0
@@ -269,7 +294,7 @@ def key_terms(
     """The lecture's key terms, best first, each with its defining sentence.
 
     ``limit`` defaults to one term per 20 seconds of a short lecture, fewer per minute as it
-    grows (4 + 2 a minute, 40 at most).
+    grows (6 + 3 a minute, 45 at most).
     """
     import yake  # imports networkx: kept out of the module's import
 
@@ -279,8 +304,9 @@ def key_terms(
     text = " ".join(s.text for s in sentences)
     minutes = max(0.5, (sentences[-1].end - sentences[0].start) / 60)
     if limit is None:
-        limit = min(40, round(6 + 2.5 * minutes))
-    extractor = yake.KeywordExtractor(lan=code, n=3, dedup_lim=0.8, top=6 * limit)
+        limit = min(45, round(6 + 3 * minutes))
+    # YAKE's own deduplication drops "memory cells" beside "cells"; ours is by the words' key.
+    extractor = yake.KeywordExtractor(lan=code, n=3, dedup_lim=0.95, top=8 * limit)
     ranked = extractor.extract_keywords(text)
     slides = " ".join(" ".join(slide_texts).lower().split())
     lowered_text = text.lower()
@@ -292,12 +318,16 @@ def key_terms(
         if key not in candidates or score < candidates[key][1]:
             candidates[key] = (phrase, float(score))
     named: set[str] = set()
+    scores = sorted(score for _, score in candidates.values()) or [0.5]
     for sentence in sentences:
         for term in named_terms(sentence.text, language):
             key = _key(term)
             named.add(key)
             if key not in candidates:
-                candidates[key] = (term, 0.5)  # a middling YAKE score; the naming lifts it
+                # YAKE kept it only inside a longer n-gram ("called the lithosphere"): that
+                # n-gram's score, else the median.
+                holding = [s for k, (_, s) in candidates.items() if f" {key} " in f" {k} "]
+                candidates[key] = (term, min(holding, default=scores[len(scores) // 2]))
 
     scored: list[tuple[float, str, str]] = []
     for key, (phrase, score) in candidates.items():
@@ -307,13 +337,20 @@ def key_terms(
         mentions = len(term_pattern(phrase).findall(lowered_text))
         if mentions == 0:
             continue
-        if not defined and not _noun_like(phrase, text, language):
+        repeated_phrase = " " in phrase and mentions >= 2
+        if not defined and not repeated_phrase and not _noun_like(phrase, text, language):
+            continue
+        if not defined and _verb_ending(phrase, lowered_text, language):
             continue
         weight = _rarity(phrase, language) / (score + 0.02)
         if slides and term_pattern(phrase).search(slides):
             weight *= 2.0
         if defined:
             weight *= 3.0
+        elif " " not in phrase:
+            weight *= 0.6  # technical terms are mostly phrases; a lone word needs more to stand out
+        else:
+            weight *= 1.0 + 0.5 * math.log(mentions)  # a phrase said again is a term (C-value)
         scored.append((weight, key, phrase))
     scored.sort(key=lambda item: -item[0])
 
@@ -353,6 +390,19 @@ def _inside_phrase(phrase: str, others: Sequence[str], text: str) -> bool:
             if inside >= 0.5 * alone:
                 return True
     return False
+
+
+_OBJECT_START = r"(?:the|a|an|its|their|his|her|them|it|us|you|up|out|down|apart|away|into)\b"
+
+
+def _verb_ending(phrase: str, text: str, language: str) -> bool:
+    """English: a phrase ending in "-s" that is always followed by an object ("the sugar feeds
+    the plant", "a plant closes its pores") ends on a verb, not a noun."""
+    if _lang(language) != "en" or " " not in phrase or not phrase.lower().endswith("s"):
+        return False
+    pattern = term_pattern(phrase)
+    followers = [text[m.end() :].lstrip(" ,")[:12] for m in pattern.finditer(text)]
+    return bool(followers) and all(re.match(_OBJECT_START, f) for f in followers)
 
 
 def _noun_like(word: str, text: str, language: str) -> bool:

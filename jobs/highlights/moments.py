@@ -63,7 +63,7 @@ def analyse_lecture(
         if marks:
             best = marks[0]
             found[index] = Moment(best.kind, best.weight + boost(index), index, phrase=best.phrase)
-    for question, answer in questions(sentences):
+    for question, answer in questions(sentences, language):
         if question not in found or found[question].strength < KINDS["question"][1]:
             found[question] = Moment(
                 "question", KINDS["question"][1] + boost(answer), question, answer=answer

@@ -82,19 +82,43 @@ def ends_sentence(word: str) -> bool:
     return bool(_SENTENCE_END.search(word)) and word.lower() not in _ABBREVIATIONS
 
 
-def split_sentences(words: Sequence[TimedWord], *, max_seconds: float = 40.0) -> list[Sentence]:
+def split_sentences(
+    words: Sequence[TimedWord], *, max_seconds: float = 40.0, run_on: float = 20.0
+) -> list[Sentence]:
     """Sentences ending at a word that ends in . ? or !
 
-    A run with no punctuation at all (some models drop it on long monologues) is split at its
-    longest pause once it passes ``max_seconds``, so that a clip can still start somewhere.
+    Whisper sometimes drops the full stops of a long monologue and writes commas instead. A run
+    with no sentence end that passes ``run_on`` seconds is split at its commas followed by a
+    pause (where the speaker ended a sentence), and a piece still past ``max_seconds`` at its
+    longest pause, so that a clip or a note can still start somewhere.
     """
     sentences: list[Sentence] = []
     first = 0
     for index, word in enumerate(words):
         if ends_sentence(word.text) or index == len(words) - 1:
-            sentences.extend(_bounded(words, first, index, max_seconds))
+            for a, b in _run_on_pieces(words, first, index, run_on):
+                sentences.extend(_bounded(words, a, b, max_seconds))
             first = index + 1
     return sentences
+
+
+def _run_on_pieces(
+    words: Sequence[TimedWord], first: int, last: int, limit: float, pause: float = 0.45
+) -> list[tuple[int, int]]:
+    if words[last].end - words[first].start <= limit:
+        return [(first, last)]
+    pieces, start = [], first
+    for index in range(first, last):
+        if (
+            words[index].text.endswith(",")
+            and words[index + 1].start - words[index].end >= pause
+            and index - start >= 3
+            and last - index >= 4
+        ):
+            pieces.append((start, index))
+            start = index + 1
+    pieces.append((start, last))
+    return pieces
 
 
 def _bounded(words: Sequence[TimedWord], first: int, last: int, limit: float) -> list[Sentence]:
@@ -151,7 +175,7 @@ def cosine(left: Counter[str], right: Counter[str]) -> float:
 
 @dataclass(frozen=True)
 class Cue:
-    kind: str  # definition, example, takeaway, question, emphasis
+    kind: str  # a signpost kind (emphasis.KINDS) or "definition"
     weight: float
     phrase: str  # the words that matched, for the "why"
 
@@ -184,7 +208,7 @@ def cues(text: str, language: str = "en") -> list[Cue]:
 def sentence_cue_scores(sentences: Sequence[Sentence], language: str = "en") -> list[float]:
     """Each sentence's emphasis weight; a question answered by the next sentence counts too."""
     scores = [max((cue.weight for cue in cues(s.text, language)), default=0.0) for s in sentences]
-    for question, answer in audience_questions(sentences):
+    for question, answer in audience_questions(sentences, language):
         scores[question] = max(scores[question], KINDS["question"][1])
         scores[answer] = max(scores[answer], 0.5)
     return scores

@@ -323,8 +323,10 @@ def _summary(analysis: LectureAnalysis, topics: list[_Topic]) -> list[Item]:
         parts = [moment.index]
         if moment.answer is not None:
             parts.append(moment.answer)
-        elif len(sentences[moment.index].text.split()) < 8 and moment.index + 1 < len(sentences):
-            parts.append(moment.index + 1)  # "Let us work through an example." and the example
+        elif len(sentences[moment.index].text.split()) < 12 and moment.index + 1 < len(sentences):
+            # "Let us work through an example." and the example; "Here is the most important
+            # point:" and the point.
+            parts.append(moment.index + 1)
         if any(p in covered for p in parts):
             continue
         covered.update(parts)
@@ -475,7 +477,7 @@ def _questions(analysis: LectureAnalysis) -> list[SelfTest]:
     questions: list[SelfTest] = []
     used: set[float] = set()
     # The lecturer's own questions, answered by the next sentence.
-    for question, answer in audience_questions(sentences):
+    for question, answer in audience_questions(sentences, analysis.language):
         if not _usable(sentences[answer]):
             continue
         questions.append(
@@ -496,7 +498,7 @@ def _questions(analysis: LectureAnalysis) -> list[SelfTest]:
             continue
         strength = defines(sentence.text, term.term, analysis.language)
         if strength == 2:
-            ask = _what_is(term.term, analysis.language)
+            ask = _what_is(term.term, sentence.text, analysis.language)
             answer = _clean(sentence.text)
             at = (_round(sentence.start), _round(sentence.end))
             questions.append(SelfTest(ask, answer, *at, kind="definition"))
@@ -517,12 +519,23 @@ def _questions(analysis: LectureAnalysis) -> list[SelfTest]:
     return questions
 
 
-_WHAT_IS = {"en": "What is {}?", "de": "Was ist {}?", "fr": "Qu'est-ce que {} ?",
-            "es": "¿Qué es {}?"}  # fmt: skip
+_WHAT_IS = {"en": "What {verb} {term}?", "de": "Was {verb} {term}?",
+            "fr": "Qu'est-ce que {term} ?", "es": "¿Qué {verb} {term}?"}  # fmt: skip
+_PLURAL_VERB = {"en": ("are", "is"), "de": ("sind", "ist"), "es": ("son", "es")}
 
 
-def _what_is(term: str, language: str) -> str:
-    return _WHAT_IS.get((language or "en")[:2], _WHAT_IS["en"]).format(term)
+def _what_is(term: str, sentence: str, language: str) -> str:
+    """ "What is X?" in the sentence's own words: "What are flowers?" after "Flowers are …"."""
+    code = (language or "en")[:2]
+    match = term_pattern(term).search(sentence)
+    said = match.group() if match else term
+    if match and match.start() == 0 and said[:1].isupper() and said[1:2].islower():
+        # A capital that only opens the sentence ("Osmosis"), unless the lecture says it so.
+        said = said if term[:1].isupper() else said[:1].lower() + said[1:]
+    plural, singular = _PLURAL_VERB.get(code, ("", ""))
+    following = sentence[match.end() :].split()[:1] if match else []
+    verb = plural if following and following[0].lower() == plural else singular
+    return _WHAT_IS.get(code, _WHAT_IS["en"]).format(verb=verb, term=said)
 
 
 def _blank(text: str, term: str) -> str:

@@ -205,9 +205,15 @@ def _named(group: Sequence[Sentence], terms: Sequence[KeyTerm], everywhere: str)
             share = here / max(1, len(pattern.findall(everywhere)))
             scored.append((term.score * share * (1 + 0.2 * min(here, 3)), term.term))
     scored.sort(key=lambda pair: -pair[0])
-    names = [name for _, name in scored[:2]]
-    if len(names) == 2 and names[1].lower() in names[0].lower():
-        names = names[:1]
+    names: list[str] = []
+    for _, name in scored:
+        # A second name that repeats a word of the first adds nothing ("Chlorophyll and
+        # chlorophyll sits inside").
+        if names and set(name.lower().split()) & set(names[0].lower().split()):
+            continue
+        names.append(name)
+        if len(names) == 2:
+            break
     if not names:
         return ""
     title = " and ".join(names)
