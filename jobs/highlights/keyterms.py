@@ -84,7 +84,7 @@ _COPULA = {
     "en": r"(?:is|are|was|were|means|mean|refers to|refer to)(?: defined as| called)? "
     r"(?:an?|the|what|when|one|any|simply|just|everything)\b",
     "de": r"(?:ist|sind|bedeutet|bezeichnet|nennt man) (?:ein|eine|der|die|das|den|dass|wenn)\b",
-    "fr": r"(?:est|sont|désigne|signifie|mesure) (?:un|une|le|la|l'|les|ce|que|quand)\b?",
+    "fr": r"(?:est|sont|désigne|signifie|mesure) (?:un|une|le|la|l'|les|ce|que|quand)",
     "es": r"(?:es|son|significa) (?:un|una|el|la|lo|los|las|que|cuando)\b",
 }
 _APPOSITION = {

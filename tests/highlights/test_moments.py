@@ -43,6 +43,25 @@ def test_it_finds_the_named_terms_defined_by_their_own_sentence(
         assert not term.definition.text.lower().startswith(("today we", "now let us"))
 
 
+def test_it_finds_and_defines_terms_in_the_recordings_language() -> None:
+    sentences = AnalysisRequest(
+        segments=[
+            {"start": 0.0, "end": 6.0, "text": "Bonjour à tous, aujourd'hui la thermodynamique."},
+            {
+                "start": 6.0,
+                "end": 14.0,
+                "text": "L'entropie est une grandeur qui mesure le désordre d'un système isolé.",
+            },
+            {"start": 14.0, "end": 20.0, "text": "Dans un système isolé, l'entropie augmente."},
+        ],
+        language="fr",
+    ).sentences
+    terms = {t.term.lower(): t for t in key_terms(sentences, language="fr")}
+
+    assert "entropie" in terms and terms["entropie"].definition.text.startswith("L'entropie est")
+    assert "système isolé" in terms
+
+
 def test_it_reads_the_lecturers_signposts_from_one_list_in_several_languages() -> None:
     said = {
         "en": "Remember this for the exam: the crust is made at the ridges.",
