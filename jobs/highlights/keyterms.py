@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -262,9 +262,10 @@ def _definition(
     first: Sentence | None = None
     pattern = term_pattern(term)
     agenda = re.compile(_AGENDA[_lang(language)])
+    first_word = term.split()[0].lower()
     for sentence in sentences:
         words = sentence.text.split()
-        if len(words) > 70:
+        if len(words) > 70 or first_word not in sentence.text.lower():
             continue
         strength = defines(sentence.text, term, language)
         if strength and (best is None or strength > best[0]):
@@ -305,8 +306,9 @@ def key_terms(
     minutes = max(0.5, (sentences[-1].end - sentences[0].start) / 60)
     if limit is None:
         limit = min(45, round(6 + 3 * minutes))
-    # YAKE's own deduplication drops "memory cells" beside "cells"; ours is by the words' key.
-    extractor = yake.KeywordExtractor(lan=code, n=3, dedup_lim=0.95, top=8 * limit)
+    # YAKE's own deduplication drops "memory cells" beside "cells" (and costs most of its time);
+    # ours is by the words' key.
+    extractor = yake.KeywordExtractor(lan=code, n=3, dedup_lim=1.0, top=8 * limit)
     ranked = extractor.extract_keywords(text)
     slides = " ".join(" ".join(slide_texts).lower().split())
     lowered_text = text.lower()
@@ -329,16 +331,25 @@ def key_terms(
                 holding = [s for k, (_, s) in candidates.items() if f" {key} " in f" {k} "]
                 candidates[key] = (term, min(holding, default=scores[len(scores) // 2]))
 
+    nouns = _Nouns(text, language)
+    counts: dict[str, int] = {}
+
+    def count(phrase: str) -> int:
+        """How often the lecture says ``phrase`` (each candidate is counted once)."""
+        if phrase not in counts:
+            counts[phrase] = len(term_pattern(phrase).findall(lowered_text))
+        return counts[phrase]
+
     scored: list[tuple[float, str, str]] = []
     for key, (phrase, score) in candidates.items():
         defined = key in named
         if not acceptable(phrase, language, defined=defined):
             continue
-        mentions = len(term_pattern(phrase).findall(lowered_text))
+        mentions = count(phrase)
         if mentions == 0:
             continue
         repeated_phrase = " " in phrase and mentions >= 2
-        if not defined and not repeated_phrase and not _noun_like(phrase, text, language):
+        if not defined and not repeated_phrase and not nouns.holds(phrase):
             continue
         if not defined and _verb_ending(phrase, lowered_text, language):
             continue
@@ -361,7 +372,7 @@ def key_terms(
             break
         # A word that is mostly said inside a longer candidate ("convergent" in "convergent
         # boundary") is that phrase's, not a term of its own.
-        if _inside_phrase(phrase, [p for _, _, p in scored if p != phrase], lowered_text):
+        if _inside_phrase(phrase, [p for _, _, p in scored if p != phrase], count):
             continue
         if key in kept_keys or _key(_surface(phrase, text)) in kept_keys:
             continue
@@ -374,7 +385,7 @@ def key_terms(
                 score=round(math.log1p(weight), 4),
                 defined=strength >= 2 or key in named,
                 definition=definition,
-                mentions=len(term_pattern(phrase).findall(lowered_text)),
+                mentions=count(phrase),
                 first=_first(phrase, sentences),
             )
         )
@@ -382,13 +393,14 @@ def key_terms(
     return terms
 
 
-def _inside_phrase(phrase: str, others: Sequence[str], text: str) -> bool:
-    alone = len(term_pattern(phrase).findall(text))
+def _inside_phrase(phrase: str, others: Sequence[str], count: Callable[[str], int]) -> bool:
+    alone = count(phrase)
+    pattern = term_pattern(phrase)
+    size = len(phrase.split())
     for other in others:
-        if len(other.split()) > len(phrase.split()) and term_pattern(phrase).search(other.lower()):
-            inside = len(term_pattern(other).findall(text))
-            if inside >= 0.5 * alone:
-                return True
+        longer = len(other.split()) > size and pattern.search(other.lower())
+        if longer and count(other) >= 0.5 * alone:
+            return True
     return False
 
 
@@ -405,15 +417,24 @@ def _verb_ending(phrase: str, text: str, language: str) -> bool:
     return bool(followers) and all(re.match(_OBJECT_START, f) for f in followers)
 
 
-def _noun_like(word: str, text: str, language: str) -> bool:
-    """A single word used as a noun at least once: after a determiner, or a name (a capital
-    inside a sentence, in a language that does not capitalise every noun)."""
-    code = _lang(language)
-    determiners = _DETERMINERS[code]
-    if re.search(rf"\b(?:{determiners}) ?{re.escape(word)}", text, re.IGNORECASE):
-        return True
-    name = re.escape(word[:1].upper() + word[1:])
-    return bool(code != "de" and re.search(rf"[^.?!]\s{name}\b", text))
+class _Nouns:
+    """Which words the lecture uses as nouns at least once: after a determiner, or as a name (a
+    capital inside a sentence, in a language that does not capitalise every noun). Read once."""
+
+    def __init__(self, text: str, language: str) -> None:
+        code = _lang(language)
+        determiners = _DETERMINERS[code]
+        pattern = rf"\b(?:{determiners}) ?({_WORD})"
+        self.after = {m.group(1).lower() for m in re.finditer(pattern, text, re.IGNORECASE)}
+        self.names = (
+            {m.group(1) for m in re.finditer(rf"[^.?!]\s([A-Z]{_WORD[8:]})", text)}
+            if code != "de"
+            else set()
+        )
+
+    def holds(self, phrase: str) -> bool:
+        first = phrase.split()[0]
+        return first.lower() in self.after or first[:1].upper() + first[1:] in self.names
 
 
 def _surface(phrase: str, text: str) -> str:

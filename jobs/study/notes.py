@@ -209,7 +209,7 @@ def make_notes(
         analysis = analyse_lecture(sentences, language=language, slide_texts=slide_terms)
     sentences = analysis.sentences
     if not topics:
-        topics = LocalAnalyser().analyse(request).topics
+        topics = LocalAnalyser(terms=analysis.terms).analyse(request).topics
     grouped = _group(sentences, topics)
     cue_scores = dict(zip(sentences, sentence_cue_scores(sentences, language), strict=True))
     notes = StudyNotes(

@@ -46,6 +46,7 @@ class LocalAnalyser:
         pause_weight: float = 0.35,
         slide_weight: float = 0.35,
         slide_tolerance: float = 3.0,
+        terms: Sequence[KeyTerm] | None = None,
     ) -> None:
         self.min_topic = min_topic  # seconds: no topic shorter than this is split off
         self.window = window  # seconds of speech compared on each side of a gap
@@ -53,6 +54,7 @@ class LocalAnalyser:
         self.pause_weight = pause_weight
         self.slide_weight = slide_weight
         self.slide_tolerance = slide_tolerance
+        self.terms = terms  # the lecture's key terms when the caller has them (the notes do)
 
     def available(self) -> Availability:
         return Availability(True, "Runs offline on the transcript; always available.")
@@ -71,7 +73,9 @@ class LocalAnalyser:
             document_frequency.update({term for s in group for term, _ in content_tokens(s.text)})
         # Topic names from the lecture's key terms (YAKE, weighted by rarity): the terms most
         # concentrated in the topic, not its most frequent words.
-        terms = key_terms(sentences, language=request.language)
+        terms = self.terms
+        if terms is None:
+            terms = key_terms(sentences, language=request.language)
         everywhere = " ".join(sentence.text for sentence in sentences)
         topics = [
             _describe(group, document_frequency, len(groups), terms, request.language, everywhere)
