@@ -313,9 +313,18 @@ def key_terms(
     slides = " ".join(" ".join(slide_texts).lower().split())
     lowered_text = text.lower()
 
+    # Without its deduplication YAKE gives the phrases lower-cased: the lecture's own spelling
+    # back (German nouns and names keep their capitals).
+    said = re.findall(_WORD, text)
+    spelling: dict[str, str] = {}
+    for size in (3, 2, 1):
+        for index in range(len(said) - size + 1):
+            words = " ".join(said[index : index + size])
+            spelling.setdefault(words.lower(), words)
     candidates: dict[str, tuple[str, float]] = {}  # key: (surface, yake score)
     for phrase, score in ranked:
         phrase = " ".join(phrase.split())
+        phrase = spelling.get(phrase.lower(), phrase)
         key = _key(phrase)
         if key not in candidates or score < candidates[key][1]:
             candidates[key] = (phrase, float(score))
