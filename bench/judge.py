@@ -231,21 +231,35 @@ def summarise(rows: list[dict[str, Any]], split: str) -> dict[str, Any]:
             flagged=sum(r["flagged"] for r in chosen),
             flagged_transcribed=sum(r["flagged_transcribed"] for r in chosen),
             clip_share_max=max(r["clip_share"] for r in chosen),
+            clip_share_long=max((r["clip_share"] for r in chosen if r["long"]), default=0.0),
+            flagged_in_clips_long=sum(r["flagged_in_clips"] for r in chosen if r["long"]),
+            flagged_long=sum(r["flagged"] for r in chosen if r["long"]),
             longest_clip=max(r["longest_clip"] for r in chosen),
         )
     return out
 
 
 def measure(kind: str) -> dict[str, Any]:
+    # The first use in a process imports YAKE (and networkx) and loads wordfreq's tables: once
+    # per worker, not per job, so it is timed apart and the lectures are timed warm.
+    import subprocess
+    import sys
+
+    from bench.env import REPO
     from jobs.highlights.analysers.base import AnalysisRequest
     from jobs.highlights.moments import analyse_lecture
 
-    # The first use in a process imports YAKE (and networkx) and loads wordfreq's tables: once
-    # per worker, not per job, so it is timed apart and the lectures are timed warm.
-    began = time.perf_counter()
+    code = (
+        "import time; began = time.perf_counter(); "
+        "from jobs.highlights.analysers.base import AnalysisRequest; "
+        "from jobs.highlights.moments import analyse_lecture; "
+        "r = AnalysisRequest(segments=[{'start': 0, 'end': 3, 'text': 'Warm up the analysis.'}]); "
+        "analyse_lecture(r.sentences); print(time.perf_counter() - began)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    first_use = float(done.stdout.strip() or "nan")
     warm = AnalysisRequest(segments=[{"start": 0, "end": 3, "text": "Warm up the analysis."}])
     analyse_lecture(warm.sentences)
-    first_use = time.perf_counter() - began
     judge = judge_notes if kind == "notes" else judge_clips
     rows = [judge(lecture) for lecture in LECTURES]
     return {

@@ -165,9 +165,11 @@ def _lecture_clips(lectures: dict[str, Any] | None) -> list[str]:
         s = lectures[half]
         lines.append(
             f"- **{half.replace('_', '-')}** ({', '.join(s['lectures'])}): flagged moments in a "
-            f"clip {s['flagged_in_clips']}/{s['flagged']}, largest clips' share "
-            f"{s['clip_share_max']:.0%} (goal ≤ 25 % on the 20-minute ones), longest clip "
-            f"{s['longest_clip']:.0f} s (goal ≤ 75 s)."
+            f"clip {s['flagged_in_clips']}/{s['flagged']}; on the 20-minute lecture "
+            f"{s.get('flagged_in_clips_long', 0)}/{s.get('flagged_long', 0)} (goal: all), clips' "
+            f"share {s.get('clip_share_long', 0):.0%} (goal ≤ 25 %); longest clip "
+            f"{s['longest_clip']:.0f} s (goal ≤ 75 s). A lecture of a few minutes gets one clip "
+            "(the first clip may pass the share)."
         )
     lines.append("")
     return lines
@@ -186,8 +188,9 @@ def _lecture_notes(lectures: dict[str, Any] | None) -> list[str]:
         "phrases). Flagged: the sentences the lecturer flags, in the summary when a summary item "
         "holds 60 % of their content words. Time: the notes stage (`make_notes`, topics given) "
         "and the whole analysis (topics and notes) against the lecture's own transcription time "
-        f"(each time warm: the first use in a process, {lectures.get('first_use_seconds', 0):.1f} "
-        "s here, imports YAKE and networkx and loads wordfreq's tables once per worker).",
+        "(each time warm: the first use in a fresh process, which imports YAKE and networkx and "
+        f"loads wordfreq's tables, took {lectures.get('first_use_seconds', 0):.1f} s here, once "
+        "per worker).",
         "",
         "| lecture | half | lang | min | terms R / P | junk | flagged in summary | "
         "topics in summary | notes ÷ transcription | analysis ÷ transcription |",
