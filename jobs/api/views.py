@@ -456,7 +456,7 @@ class GlossaryOut(Schema):
 class SelfTestOut(Schema):
     question: str
     answer: str
-    kind: Literal["cloze", "lecturer", "model"]
+    kind: Literal["cloze", "definition", "lecturer", "model"]
     start: float = Field(description="Seconds: where the answer is given.")
     end: float
 
