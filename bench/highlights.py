@@ -6,6 +6,9 @@ is the function the pipeline calls, fed what the previous one returned. For the 
 ffmpeg command that ``render_clip`` runs is recorded and then run again by itself: the same trims,
 crop/scale, captions and encoder settings, so the ratio is what ``render_clip`` adds around it
 (probing the source and the output, frame-grid snapping, writing the captions).
+
+The clips of the eight spoken lectures of bench/lectures.py are judged too (bench/judge.py):
+flagged moments inside a clip, the clips' share of the lecture, the longest clip.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from bench import judge
 from bench.env import MODEL, REPO, loaded_backend
 from bench.stats import Series, ratio, timed
 from transcripts.backends.base import TranscribeOptions
@@ -92,7 +96,7 @@ def measure(repeats: int) -> dict[str, Any]:
         times["analysis"].append(seconds)
         seconds, selection = timed(
             lambda s=silences, a=analysis, seg=seg: select_clips(
-                seg, a.topics, s, count=5, min_length=20, max_length=120, max_pause=0.8
+                seg, a.topics, s, count=12, min_length=20, max_length=60, max_pause=0.8
             )
         )
         times["selection"].append(seconds)
@@ -118,6 +122,8 @@ def measure(repeats: int) -> dict[str, Any]:
         ),
         "goal_stages": "all stages but rendering ≤ 0.25× transcription",
         "clips_selected": len(selection.clips) if selection else 0,
+        # Issue 26: the clips of the eight spoken bench lectures against their flagged moments.
+        "lectures": judge.measure("clips"),
     }
     if selection is None or not selection.clips:
         result["render"] = {"error": "no clip was selected, nothing to render"}

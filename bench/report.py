@@ -133,6 +133,90 @@ def highlights(data: dict[str, Any]) -> list[str]:
         "</details>",
         "",
     ]
+    return lines + _lecture_clips(data.get("lectures"))
+
+
+def _lecture_clips(lectures: dict[str, Any] | None) -> list[str]:
+    if not lectures or "rows" not in lectures:
+        return []
+    lines = [
+        "### Clips of the eight spoken lectures (issue 26)",
+        "",
+        "The lectures of `bench/lectures.py` spoken by espeak-ng and transcribed (tiny.en; base "
+        "for German and French), then the pipeline's own silences, topics and clip choice with "
+        "its defaults (at most 12 clips of 20 to 60 s, together at most 25 % of the lecture). "
+        "A flagged moment is inside a clip when a clip spans the middle of the transcribed "
+        "sentence holding most of its words (`bench/judge.py`). Tuning and held-out apart; the "
+        "goals are for the 20-minute lectures (immunity: tuning, rome: held out).",
+        "",
+        "| lecture | half | minutes | clips | flagged moments in a clip | clips' share | "
+        "longest clip |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in lectures["rows"]:
+        long = " (20 min)" if row["long"] else ""
+        lines.append(
+            f"| {row['name']}{long} | {row['split']} | {row['minutes']:.1f} | {row['clips']} | "
+            f"{row['flagged_in_clips']}/{row['flagged']} ({row['flagged_transcribed']} "
+            f"transcribed) | {row['clip_share']:.0%} | {row['longest_clip']:.0f} s |"
+        )
+    lines.append("")
+    for half in ("tuning", "held_out"):
+        s = lectures[half]
+        lines.append(
+            f"- **{half.replace('_', '-')}** ({', '.join(s['lectures'])}): flagged moments in a "
+            f"clip {s['flagged_in_clips']}/{s['flagged']}; on the 20-minute lecture "
+            f"{s.get('flagged_in_clips_long', 0)}/{s.get('flagged_long', 0)} (goal: all), clips' "
+            f"share {s.get('clip_share_long', 0):.0%} (goal ≤ 25 %); longest clip "
+            f"{s['longest_clip']:.0f} s (goal ≤ 75 s). A lecture of a few minutes gets one clip "
+            "(the first clip may pass the share)."
+        )
+    lines.append("")
+    return lines
+
+
+def _lecture_notes(lectures: dict[str, Any] | None) -> list[str]:
+    if not lectures or "rows" not in lectures:
+        return []
+    lines = [
+        "### Notes of the eight spoken lectures (issue 26)",
+        "",
+        "Each lecture of `bench/lectures.py` spoken by espeak-ng and transcribed (tiny.en; base "
+        "for German and French, cached under `var/bench-cache/lectures`), its topics found by "
+        "the local analyser, then the notes. Terms: the glossary against the terms written down "
+        "before the first run (recall, precision; `bench/judge.py` matches plurals and longer "
+        "phrases). Flagged: the sentences the lecturer flags, in the summary when a summary item "
+        "holds 60 % of their content words. Time: the notes stage (`make_notes`, topics given) "
+        "and the whole analysis (topics and notes) against the lecture's own transcription time "
+        "(each time warm: the first use in a fresh process, which imports YAKE and networkx and "
+        f"loads wordfreq's tables, took {lectures.get('first_use_seconds', 0):.1f} s here, once "
+        "per worker).",
+        "",
+        "| lecture | half | lang | min | terms R / P | junk | flagged in summary | "
+        "topics in summary | notes ÷ transcription | analysis ÷ transcription |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in lectures["rows"]:
+        lines.append(
+            f"| {row['name']} | {row['split']} | {row['language']} | {row['minutes']:.1f} | "
+            f"{row['term_recall']:.0%} / {row['term_precision']:.0%} | "
+            f"{len(row['junk_entries'])} | {row['flagged_in_summary']}/{row['flagged']} | "
+            f"{row['topics_in_summary']}/{row['topics']} | {row['notes_share']:.2%} | "
+            f"{row['analysis_share']:.1%} |"
+        )
+    lines.append("")
+    for half in ("tuning", "held_out"):
+        s = lectures[half]
+        lines.append(
+            f"- **{half.replace('_', '-')}** ({', '.join(s['lectures'])}): terms recall "
+            f"{s['term_recall']:.0%}, precision {s['term_precision']:.0%} (goals ≥ 70 %), "
+            f"{s['junk_entries']} possessive/stop-word/fragment entries; flagged sentences in the "
+            f"summary {s['flagged_in_summary']}/{s['flagged']}, topics "
+            f"{s['topics_in_summary']}/{s['topics']}; notes stage at most "
+            f"{s['notes_share_max']:.2%} of transcription (goal ≤ 1 %), whole analysis at most "
+            f"{s['analysis_share_max']:.1%} (goal ≤ 5 %)."
+        )
+    lines.append("")
     return lines
 
 
@@ -576,7 +660,7 @@ def study(data: dict[str, Any]) -> list[str]:
         ),
         "",
     ]
-    return lines
+    return lines + _lecture_notes(data.get("lectures"))
 
 
 def fairness(data: dict[str, Any]) -> list[str]:

@@ -15,6 +15,10 @@ word timings, no topics given, so the local analyser runs too, as for an audio-o
 divided by what transcribing 30 minutes takes at the realtime factor the transcription section
 measured (its model, tiny.en, is the bench's; the app's default, base, is slower, which makes
 the share smaller).
+
+The notes themselves are judged on the eight spoken lectures of bench/lectures.py (issue 26:
+terms, flagged sentences and topics in the summary, time against their own transcription),
+tuning and held-out halves apart; see bench/judge.py.
 """
 
 from __future__ import annotations
@@ -179,8 +183,12 @@ def measure(repeats: int = REPEATS) -> dict[str, Any]:
             "n": len(values),
         }
 
+    from bench import judge
+
+    lectures = judge.measure("notes")
     return {
         "command": COMMAND,
+        "lectures": lectures,
         "transcripts": TRANSCRIPTS,
         "minutes_each": MINUTES,
         "segments": segment_count,

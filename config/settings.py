@@ -350,9 +350,12 @@ LECTERN_TESSERACT = env.string("LECTERN_TESSERACT", "tesseract")
 LECTERN_SLIDE_PROMPT = env.boolean("LECTERN_SLIDE_PROMPT", True)
 # Highlight clips.
 HIGHLIGHTS = {
-    "count": env.integer("LECTERN_CLIP_COUNT", 5, minimum=0),
+    # At most this many clips, one a stand-out moment; together at most LECTERN_CLIP_SHARE of
+    # the lecture (issue 26: highlights are moments, not chapters).
+    "count": env.integer("LECTERN_CLIP_COUNT", 12, minimum=0),
     "min_length": env.number("LECTERN_CLIP_MIN_SECONDS", 20, minimum=5),
-    "max_length": env.number("LECTERN_CLIP_MAX_SECONDS", 120, minimum=10),
+    "max_length": env.number("LECTERN_CLIP_MAX_SECONDS", 60, minimum=10),
+    "share": env.number("LECTERN_CLIP_SHARE", 0.25, minimum=0.01),
     # Pauses inside a clip longer than this are cut down.
     "max_pause": env.number("LECTERN_CLIP_MAX_PAUSE", 0.8, minimum=0.1),
     "min_silence": env.number("LECTERN_MIN_SILENCE", 0.5, minimum=0.1),

@@ -9,6 +9,7 @@ from jobs.pages import layout_check
 from jobs.pipeline import sweeper, worker
 from jobs.pipeline.notifications import notify_job_finished
 from jobs.storage import direct
+from jobs.study.services import study_notes_refresh
 
 
 def run_job(job_id: str) -> str | None:
@@ -43,6 +44,13 @@ def rerender_layout(job_id: str) -> int:
 
     with job_context(job_id):
         return layout_check.rerender_layout(job_id)
+
+
+def remake_notes(job_id: str) -> bool:
+    """The study notes made again after an edit of the transcript (queued by the edit)."""
+    with job_context(job_id):
+        job = Job.objects.filter(pk=job_id).select_related("transcript").first()
+        return job is not None and study_notes_refresh(job=job) is not None
 
 
 def announce_job(job_id: str) -> None:

@@ -31,7 +31,8 @@ from jobs.intake.uploads import media_problem, refusal_message
 from jobs.models import LANGUAGES, ApiKey, Clip, Job
 from jobs.ranged import ranged_file_response
 from jobs.storage import objects, serve
-from jobs.study.services import question_ask, study_notes_current, study_notes_make
+from jobs.study.selectors import study_notes_current
+from jobs.study.services import question_ask, study_notes_make
 from transcripts import exports
 
 # --- Authentication and rate limits -----------------------------------------------------------------
@@ -499,7 +500,7 @@ class GlossaryOut(Schema):
 class SelfTestOut(Schema):
     question: str
     answer: str
-    kind: Literal["cloze", "lecturer", "model"]
+    kind: Literal["cloze", "definition", "lecturer", "model"]
     start: float = Field(description="Seconds: where the answer is given.")
     end: float
 

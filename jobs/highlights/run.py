@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jobs.highlights.analysers import AnalysisResult, find_topics
+from jobs.highlights.analysers import AnalysisRequest, AnalysisResult, find_topics
 from jobs.highlights.compiler import RenderedClip, render_clips
 from jobs.highlights.layout import LayoutResult
+from jobs.highlights.moments import LectureAnalysis, analyse_lecture
 from jobs.highlights.selection import SelectionResult, select_clips
 from jobs.highlights.silences import detect_silences
 from jobs.highlights.vocabulary import retitle_topics
@@ -22,9 +23,10 @@ from transcripts.media import read_wav
 
 @dataclass(frozen=True)
 class HighlightOptions:
-    count: int = 5
+    count: int = 12
     min_length: float = 20.0
-    max_length: float = 120.0
+    max_length: float = 60.0
+    share: float = 0.25
     max_pause: float = 0.8
     min_silence: float = 0.5
     clip_layout: str = "vertical"
@@ -36,6 +38,7 @@ class HighlightOptions:
             count=int(highlights["count"]),
             min_length=float(highlights["min_length"]),
             max_length=float(highlights["max_length"]),
+            share=float(highlights["share"]),
             max_pause=float(highlights["max_pause"]),
             min_silence=float(highlights["min_silence"]),
             gemini=dict(gemini),
@@ -50,6 +53,7 @@ class HighlightsOutcome:
     analysis: AnalysisResult
     selection: SelectionResult
     rendered: list[RenderedClip]
+    lecture: LectureAnalysis | None = None  # key terms and moments, read by the notes too
 
     @property
     def slide_changes(self) -> list[float]:
@@ -106,6 +110,7 @@ def make_highlights(
     language: str = "en",
     title: str = "",
     slide_titles: Sequence[tuple[float, str]] = (),
+    slide_texts: Sequence[str] = (),
     on_stage: Callable[[str], None] = _nothing,
     on_progress: Callable[[float], None] = _nothing,
     before_render: Callable[[HighlightsOutcome], None] = _nothing,
@@ -113,7 +118,8 @@ def make_highlights(
     """Silences, topics, clip choice and clips rendered into ``folder``.
 
     ``slide_titles`` are (time, title) pairs read off the slides; a topic takes the title of the
-    slide shown during most of it, when that title is short and meaningful.
+    slide shown during most of it, when that title is short and meaningful. ``slide_texts``
+    (the slides' words) weigh the key terms the clips and the notes are built on.
     """
     on_stage("silences")
     found = detect_silences(read_wav(audio), min_silence=options.min_silence)
@@ -133,6 +139,11 @@ def make_highlights(
     retitle_topics(analysis.topics, slide_titles, end=duration)
 
     on_stage("select")
+    lecture = analyse_lecture(
+        AnalysisRequest(segments=list(segments)).sentences,
+        language=language,
+        slide_texts=slide_texts,
+    )
     selection = select_clips(
         segments,
         analysis.topics,
@@ -141,8 +152,10 @@ def make_highlights(
         min_length=options.min_length,
         max_length=options.max_length,
         max_pause=options.max_pause,
+        share=options.share,
+        analysis=lecture,
     )
-    outcome = HighlightsOutcome(silences, layout, analysis, selection, rendered=[])
+    outcome = HighlightsOutcome(silences, layout, analysis, selection, rendered=[], lecture=lecture)
     before_render(outcome)
 
     on_stage("render")

@@ -14,6 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from jobs.highlights.emphasis import KINDS, is_question, label, signposts
+from jobs.highlights.emphasis import questions as audience_questions
+
 
 @dataclass(frozen=True)
 class TimedWord:
@@ -79,19 +82,43 @@ def ends_sentence(word: str) -> bool:
     return bool(_SENTENCE_END.search(word)) and word.lower() not in _ABBREVIATIONS
 
 
-def split_sentences(words: Sequence[TimedWord], *, max_seconds: float = 40.0) -> list[Sentence]:
+def split_sentences(
+    words: Sequence[TimedWord], *, max_seconds: float = 40.0, run_on: float = 20.0
+) -> list[Sentence]:
     """Sentences ending at a word that ends in . ? or !
 
-    A run with no punctuation at all (some models drop it on long monologues) is split at its
-    longest pause once it passes ``max_seconds``, so that a clip can still start somewhere.
+    Whisper sometimes drops the full stops of a long monologue and writes commas instead. A run
+    with no sentence end that passes ``run_on`` seconds is split at its commas followed by a
+    pause (where the speaker ended a sentence), and a piece still past ``max_seconds`` at its
+    longest pause, so that a clip or a note can still start somewhere.
     """
     sentences: list[Sentence] = []
     first = 0
     for index, word in enumerate(words):
         if ends_sentence(word.text) or index == len(words) - 1:
-            sentences.extend(_bounded(words, first, index, max_seconds))
+            for a, b in _run_on_pieces(words, first, index, run_on):
+                sentences.extend(_bounded(words, a, b, max_seconds))
             first = index + 1
     return sentences
+
+
+def _run_on_pieces(
+    words: Sequence[TimedWord], first: int, last: int, limit: float, pause: float = 0.45
+) -> list[tuple[int, int]]:
+    if words[last].end - words[first].start <= limit:
+        return [(first, last)]
+    pieces, start = [], first
+    for index in range(first, last):
+        if (
+            words[index].text.endswith(",")
+            and words[index + 1].start - words[index].end >= pause
+            and index - start >= 3
+            and last - index >= 4
+        ):
+            pieces.append((start, index))
+            start = index + 1
+    pieces.append((start, last))
+    return pieces
 
 
 def _bounded(words: Sequence[TimedWord], first: int, last: int, limit: float) -> list[Sentence]:
@@ -148,39 +175,18 @@ def cosine(left: Counter[str], right: Counter[str]) -> float:
 
 @dataclass(frozen=True)
 class Cue:
-    kind: str  # definition, example, takeaway, question, emphasis
+    kind: str  # a signpost kind (emphasis.KINDS) or "definition"
     weight: float
     phrase: str  # the words that matched, for the "why"
 
 
-# Phrases that mark teaching value in a lecture. Weighted by how much a clip gains from them.
-_CUES: list[tuple[str, float, re.Pattern[str]]] = [
-    (
-        "definition",
-        1.0,
-        re.compile(
-            r"\b(is|are|was|were) (called|known as|defined as|the process (by|in) which)\b|"
-            r"\b(a|an|the) ([a-z]+ ){0,3}(called|known as)\b|"
-            r"\b(we call|refers to|is the (amount|measure|name|study) of|means that|"
-            r"by definition)\b"
-        ),
-    ),
-    (
-        "example",
-        0.8,
-        re.compile(r"\b(for example|for instance|such as|let us (try|take|look at)|imagine)\b"),
-    ),
-    (
-        "takeaway",
-        1.0,
-        re.compile(
-            r"\b(the key (point|idea|thing)|remember that|in summary|to summari[sz]e|"
-            r"the main (point|idea)|the takeaway|in conclusion|the (big|important) idea|"
-            r"what this (means|tells us))\b"
-        ),
-    ),
-    ("emphasis", 0.5, re.compile(r"\b(important|note that|notice that|crucial|essential)\b")),
-]
+# A definition said in so many words; the other cues are the lecturer's signposts (emphasis.py).
+_DEFINITION = re.compile(
+    r"\b(is|are|was|were) (called|known as|defined as|the process (by|in) which)\b|"
+    r"\b(a|an|the) ([a-z]+ ){0,3}(called|known as)\b|"
+    r"\b(we call|refers to|is the (amount|measure|name|study) of|means that|by definition)\b|"
+    r"\b(nennt man|bezeichnet man|heißt|genannt|appelée?s?|on appelle|s'appelle|llamad[oa]s?)\b"
+)
 
 # Openings that lean on something outside the clip, so the passage does not stand alone.
 _DANGLING = re.compile(
@@ -190,30 +196,21 @@ _DANGLING = re.compile(
 _CONNECTIVE_START = re.compile(r"^(and|but|so|because|which|or|also|then|that)\b")
 
 
-def cues(text: str) -> list[Cue]:
-    lowered = text.lower()
-    found = []
-    for kind, weight, pattern in _CUES:
-        match = pattern.search(lowered)
-        if match:
-            found.append(Cue(kind, weight, match.group()))
+def cues(text: str, language: str = "en") -> list[Cue]:
+    """The lecturer's signposts in ``text`` (the one list in ``emphasis``) and a definition."""
+    found = [Cue(s.kind, s.weight, s.phrase) for s in signposts(text, language)]
+    match = _DEFINITION.search(text.lower())
+    if match:
+        found.append(Cue("definition", KINDS["definition"][1], match.group()))
     return found
 
 
-def sentence_cue_scores(sentences: Sequence[Sentence]) -> list[float]:
-    """Each sentence's teaching-cue weight; a question answered by the next sentence counts too."""
-    scores = []
-    for index, sentence in enumerate(sentences):
-        found = cues(sentence.text)
-        score = max((cue.weight for cue in found), default=0.0)
-        answered = (
-            sentence.text.rstrip().endswith("?")
-            and index + 1 < len(sentences)
-            and not sentences[index + 1].text.rstrip().endswith("?")
-        )
-        if answered:
-            score = max(score, 0.7)
-        scores.append(score)
+def sentence_cue_scores(sentences: Sequence[Sentence], language: str = "en") -> list[float]:
+    """Each sentence's emphasis weight; a question answered by the next sentence counts too."""
+    scores = [max((cue.weight for cue in cues(s.text, language)), default=0.0) for s in sentences]
+    for question, answer in audience_questions(sentences, language):
+        scores[question] = max(scores[question], KINDS["question"][1])
+        scores[answer] = max(scores[answer], 0.5)
     return scores
 
 
@@ -223,20 +220,14 @@ def is_dangling(text: str) -> bool:
     return bool(_DANGLING.search(lowered) or _CONNECTIVE_START.match(lowered))
 
 
-def describe_cues(texts: Iterable[str]) -> list[str]:
-    """Readable reasons ("a definition (…called chlorophyll)") for the cues in ``texts``."""
-    labels = {
-        "definition": "a definition",
-        "example": "a worked example",
-        "takeaway": "a key takeaway",
-        "emphasis": "an emphasised point",
-    }
+def describe_cues(texts: Iterable[str], language: str = "en") -> list[str]:
+    """Readable reasons ("A definition (“…called chlorophyll”)") for the cues in ``texts``."""
     reasons: dict[str, str] = {}
     previous_question = False
     for text in texts:
-        if previous_question and not text.rstrip().endswith("?"):
+        if previous_question and not is_question(text):
             reasons.setdefault("question", "an answered question")
-        previous_question = text.rstrip().endswith("?")
-        for cue in cues(text):
-            reasons.setdefault(cue.kind, f"{labels[cue.kind]} (“{cue.phrase}”)")
+        previous_question = is_question(text)
+        for cue in cues(text, language):
+            reasons.setdefault(cue.kind, f"{label(cue.kind).lower()} (“{cue.phrase}”)")
     return list(reasons.values())

@@ -12,6 +12,7 @@ from jobs.models import Job
 from jobs.pages.segment_forms import SegmentForm
 from jobs.selectors import job_for_user
 from jobs.services import clips_refresh_captions
+from jobs.study.services import study_notes_follow_edit
 from transcripts import services
 from transcripts.models import Segment
 from transcripts.selectors import segment_edits
@@ -52,8 +53,10 @@ def segment_edit(request: HttpRequest, job_id: str, index: int) -> HttpResponse:
                 segment=segment, text=form.cleaned_data["text"], user=request.user
             )
             if changed:
-                # Captions burned into clips follow the edit: those clips are rendered again.
+                # Captions burned into clips follow the edit: those clips are rendered again;
+                # the study notes are made again by a task (a later GET only reads them).
                 clips_refresh_captions(job=job, start=segment.start, end=segment.end)
+                study_notes_follow_edit(job=job)
             if request.htmx:
                 return render(
                     request,
@@ -93,5 +96,6 @@ def segment_restore(
     revision = get_object_or_404(segment.revisions, pk=revision_id)
     if services.segment_restore(segment=segment, revision=revision, user=request.user):
         clips_refresh_captions(job=job, start=segment.start, end=segment.end)
+        study_notes_follow_edit(job=job)
     messages.success(request, "The earlier text was restored.")
     return redirect(_job_anchor(job, segment))

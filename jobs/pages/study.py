@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jobs import selectors
 from jobs.models import Job
-from jobs.study.services import Asked, question_ask, study_notes_current, study_notes_make
+from jobs.study.selectors import study_notes_current
+from jobs.study.services import Asked, question_ask, study_notes_make
 
 
 def _finished(request: HttpRequest, job_id: str) -> Job:

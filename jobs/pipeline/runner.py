@@ -365,6 +365,8 @@ def _study_notes(outcome: Outcome, model: ChatModel | None) -> StudyNotes | None
             title=outcome.title,
             slide_terms=[term.word for term in outcome.terms],
             language=outcome.record.language,
+            # The highlights' analysis of the lecture (key terms, moments), not made twice.
+            analysis=outcome.highlights.lecture if outcome.highlights else None,
         )
     except Exception:  # notes are made again when the page asks: they must not fail the job
         logger.exception("no study notes")
@@ -484,6 +486,7 @@ def _highlights(
         language=outcome.record.language,
         title=outcome.title,
         slide_titles=outcome.slides.titles,
+        slide_texts=outcome.slides.texts,
         on_stage=progress.stage,
         on_progress=progress.fraction,
         # Kept before rendering, so that the topics and chapters survive a rendering failure.

@@ -1,14 +1,18 @@
 """Extractive study notes from a transcript and its topics: a summary, the key points in order, a
 glossary and self-test questions, every item with the moment it comes from. No model, no Django.
 
-- **Summary**: an overview line naming the topics, then the few sentences that best stand for
-  the whole lecture (closest to its vocabulary, with a bonus for teaching cues).
+They read the one analysis of the lecture that the highlight clips read too
+(``jobs.highlights.moments``): its key terms (YAKE, weighted by word rarity and the slides) and
+its stand-out moments (the lecturer's signposts, questions, definitions).
+
+- **Summary**: the sentences the lecturer flags first (the most important point, an exam hint,
+  the key insight, a summary, a common mistake, a worked example, a question and its answer),
+  then each topic's most central sentences by LexRank (Erkan and Radev, 2004), about one a
+  3 to 5 minutes and at least one a topic, in the order of the lecture.
 - **Key points**: per topic, in order, its most central sentence (one more for a long topic).
-- **Glossary**: terms the lecturer defines ("X is called Y", "Y is defined as", "Y refers to",
-  "the volume of a cube is the …") and the slides' distinctive terms, each with the sentence that
-  defines or first explains it.
-- **Self-test**: the lecturer's own answered questions, and cloze questions (a defining or key
-  sentence with its term blanked out), each with its answer.
+- **Glossary**: the key terms, each with the sentence that defines or first explains it.
+- **Self-test**: the lecturer's own answered questions, "What is X?" for a term the lecturer
+  defines ("X is a …"), and a cloze on a key term inside the sentence that names it.
 
 The topics come from the highlight analysers when the job had them; otherwise the local analyser
 (text only, quick) finds them here.
@@ -21,17 +25,20 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from itertools import pairwise
 from typing import Any
+
+import numpy as np
 
 from jobs.highlights.analysers.base import AnalysisRequest
 from jobs.highlights.analysers.local import LocalAnalyser
+from jobs.highlights.emphasis import questions as audience_questions
+from jobs.highlights.keyterms import acceptable, defines, term_pattern
+from jobs.highlights.moments import LectureAnalysis, analyse_lecture
 from jobs.highlights.text import (
     STOPWORDS,
     Sentence,
     content_tokens,
     cosine,
-    cues,
     is_dangling,
     sentence_cue_scores,
 )
@@ -73,7 +80,9 @@ class SelfTest:
     answer: str
     start: float  # the moment the answer is given
     end: float
-    kind: str = "cloze"  # "cloze" or "lecturer" (a question the lecturer asked and answered)
+    # "cloze", "definition" ("What is X?") or "lecturer" (a question the lecturer asked and
+    # answered)
+    kind: str = "cloze"
 
 
 @dataclass
@@ -182,11 +191,13 @@ def make_notes(
     title: str = "",
     slide_terms: Sequence[str] = (),
     language: str = "en",
+    analysis: LectureAnalysis | None = None,
 ) -> StudyNotes:
     """Extractive notes of the transcript ``segments`` (objects or dicts with word timings).
 
     ``topics`` are the analyser's topics (``Topic`` or their stored dicts); none: found here.
-    ``slide_terms`` are the slides' distinctive words, for the glossary.
+    ``slide_terms`` are the slides' words, for the key terms. ``analysis`` is the lecture's
+    analysis when the highlights made it already.
     """
     request = AnalysisRequest(
         segments=list(segments), duration=duration, language=language or "en", title=title
@@ -194,28 +205,20 @@ def make_notes(
     sentences = [s for s in request.sentences if s.text.strip()]
     if not sentences:
         return StudyNotes()
+    if analysis is None or [s.start for s in analysis.sentences] != [s.start for s in sentences]:
+        analysis = analyse_lecture(sentences, language=language, slide_texts=slide_terms)
+    sentences = analysis.sentences
     if not topics:
-        topics = LocalAnalyser().analyse(request).topics
+        topics = LocalAnalyser(terms=analysis.terms).analyse(request).topics
     grouped = _group(sentences, topics)
-    # Term weights over the whole lecture: how often, and in how few topics (tf-idf by topic).
-    frequency: Counter[str] = Counter()
-    spread: Counter[str] = Counter()
-    for topic in grouped:
-        terms = [term for s in topic.sentences for term, _ in content_tokens(s.text)]
-        frequency.update(terms)
-        spread.update(set(terms))
-
-    def weight(term: str) -> float:
-        return frequency[term] * (1.0 + math.log(len(grouped) / spread[term]))
-
-    cue_scores = dict(zip(sentences, sentence_cue_scores(sentences), strict=True))
+    cue_scores = dict(zip(sentences, sentence_cue_scores(sentences, language), strict=True))
     notes = StudyNotes(
         overview=_overview(grouped),
-        summary=_summary(sentences, frequency, cue_scores, len(grouped)),
+        summary=_summary(analysis, grouped),
         points=_points(grouped, cue_scores),
     )
-    notes.glossary = _glossary(sentences, slide_terms)
-    notes.questions = _questions(sentences, notes, weight)
+    notes.glossary = _glossary(analysis, slide_terms)
+    notes.questions = _questions(analysis)
     return notes
 
 
@@ -278,21 +281,77 @@ def _central(
     return scored
 
 
-def _summary(
-    sentences: list[Sentence],
-    frequency: Counter[str],
-    cue_scores: dict[Sentence, float],
-    topics: int,
-) -> list[Item]:
-    count = max(1, min(MAX_SUMMARY, max(topics, round(len(sentences) / 40) + 1)))
-    chosen: list[Sentence] = []
-    for _, sentence in _central(sentences, frequency, cue_scores):
-        # Spread over the lecture: no two summary sentences within a minute of each other.
-        if all(abs(sentence.start - other.start) >= 60 for other in chosen):
-            chosen.append(sentence)
-        if len(chosen) == count:
+def lexrank(texts: Sequence[str], *, threshold: float = 0.1, damping: float = 0.85) -> list[float]:
+    """LexRank centrality of each text (Erkan and Radev, 2004): the stationary distribution of a
+    random walk over the sentences, linked where their tf-idf cosine passes ``threshold``."""
+
+    bags = [Counter(term for term, _ in content_tokens(text)) for text in texts]
+    count = len(bags)
+    if count == 0:
+        return []
+    document: Counter[str] = Counter()
+    for bag in bags:
+        document.update(set(bag))
+    vocabulary = {term: i for i, term in enumerate(document)}
+    matrix = np.zeros((count, max(1, len(vocabulary))))
+    for row, bag in enumerate(bags):
+        for term, times in bag.items():
+            matrix[row, vocabulary[term]] = times * math.log((1 + count) / document[term])
+    norms = np.linalg.norm(matrix, axis=1)
+    norms[norms == 0] = 1.0
+    unit = matrix / norms[:, None]
+    links = (unit @ unit.T >= threshold).astype(float)
+    links /= links.sum(axis=1, keepdims=True).clip(min=1.0)
+    scores = np.full(count, 1.0 / count)
+    for _ in range(50):
+        updated = (1 - damping) / count + damping * links.T @ scores
+        if np.abs(updated - scores).sum() < 1e-6:
+            scores = updated
             break
-    return [_item(s) for s in sorted(chosen, key=lambda s: s.start)]
+        scores = updated
+    return [float(s) for s in scores]
+
+
+def _summary(analysis: LectureAnalysis, topics: list[_Topic]) -> list[Item]:
+    """The flagged sentences first, then LexRank per topic: about one sentence a 3 to 5
+    minutes, at least one a topic; in the order of the lecture."""
+    sentences = analysis.sentences
+    index_of = {id(s): i for i, s in enumerate(sentences)}
+    chosen: dict[int, Item] = {}
+    covered: set[int] = set()
+    for moment in analysis.flagged():
+        parts = [moment.index]
+        if moment.answer is not None:
+            parts.append(moment.answer)
+        elif len(sentences[moment.index].text.split()) < 12 and moment.index + 1 < len(sentences):
+            # "Let us work through an example." and the example; "Here is the most important
+            # point:" and the point.
+            parts.append(moment.index + 1)
+        if any(p in covered for p in parts):
+            continue
+        covered.update(parts)
+        text = " ".join(_clean(sentences[p].text) for p in parts)
+        chosen[moment.index] = Item(
+            text, _round(sentences[parts[0]].start), _round(sentences[parts[-1]].end)
+        )
+    minutes = (sentences[-1].end - sentences[0].start) / 60
+    wanted = max(len(topics), round(minutes / 4))
+    for topic in topics:
+        indices = [index_of[id(s)] for s in topic.sentences]
+        share = (topic.end - topic.start) / 60 / max(minutes, 1e-6)
+        own = sum(1 for i in indices if i in chosen)
+        need = max(1 - own, round(wanted * share) - own)
+        if need <= 0:
+            continue
+        usable = [i for i in indices if i not in covered and _usable(sentences[i])]
+        if not usable:
+            continue
+        scores = lexrank([sentences[i].text for i in usable])
+        ranked = sorted(zip(scores, usable, strict=True), key=lambda pair: (-pair[0], pair[1]))
+        for _, index in ranked[:need]:
+            chosen[index] = _item(sentences[index])
+            covered.add(index)
+    return [chosen[i] for i in sorted(chosen)]
 
 
 def _points(topics: list[_Topic], cue_scores: dict[Sentence, float]) -> list[Point]:
@@ -385,94 +444,102 @@ def defined_term(text: str, lecture: str = "") -> str:
     return ""
 
 
-def _glossary(sentences: list[Sentence], slide_terms: Sequence[str]) -> list[GlossaryEntry]:
+def _glossary(analysis: LectureAnalysis, slide_terms: Sequence[str]) -> list[GlossaryEntry]:
     found: dict[str, GlossaryEntry] = {}
-    lecture = " ".join(" ".join(s.text.lower().split()) for s in sentences)
-    for sentence in sentences:
-        if len(sentence.text.split()) > 60:
+    for term in analysis.terms:
+        if term.definition is not None and term.term.lower() not in found:
+            found[term.term.lower()] = _entry(term.term, term.definition)
+    # The slides' terms the lecturer says, when they are terms at all.
+    limit = max(len(analysis.terms), 6)
+    for raw in slide_terms:
+        if len(found) >= limit + 5:
+            break
+        key = raw.lower()
+        if key in found or not acceptable(raw, analysis.language, defined=True):
             continue
-        term = defined_term(sentence.text, lecture)
-        key = term.lower()
-        if term and key not in found:
-            found[key] = GlossaryEntry(
-                term, _clean(sentence.text), _round(sentence.start), _round(sentence.end)
-            )
-    for term in slide_terms:
-        key = term.lower()
-        if key in found or len(found) >= MAX_TERMS * 2:
-            continue
-        pattern = re.compile(rf"\b{re.escape(term)}\b", re.IGNORECASE)
-        mentions = [s for s in sentences if pattern.search(s.text)]
+        pattern = term_pattern(raw)
+        mentions = [s for s in analysis.sentences if pattern.search(s.text)]
         if not mentions:
             continue
-        # The sentence that explains it best: a definition cue, else one that says "is/are".
-        best = next(
-            (s for s in mentions if any(c.kind == "definition" for c in cues(s.text))),
-            next((s for s in mentions if re.search(r"\b(is|are|means)\b", s.text)), mentions[0]),
-        )
-        found[key] = GlossaryEntry(term, _clean(best.text), _round(best.start), _round(best.end))
-    entries = sorted(found.values(), key=lambda entry: entry.start)
-    return entries[:MAX_TERMS]
+        best = max(mentions, key=lambda s: defines(s.text, raw, analysis.language))
+        if not defines(best.text, raw, analysis.language):
+            best = next((s for s in mentions if len(s.text.split()) >= 6), mentions[0])
+        found[key] = _entry(raw, best)
+    return sorted(found.values(), key=lambda entry: entry.start)
 
 
-def _questions(
-    sentences: list[Sentence], notes: StudyNotes, weight: Callable[[str], float]
-) -> list[SelfTest]:
+def _entry(term: str, sentence: Sentence) -> GlossaryEntry:
+    return GlossaryEntry(term, _clean(sentence.text), _round(sentence.start), _round(sentence.end))
+
+
+def _questions(analysis: LectureAnalysis) -> list[SelfTest]:
+    sentences = analysis.sentences
     questions: list[SelfTest] = []
     used: set[float] = set()
     # The lecturer's own questions, answered by the next sentence.
-    for question, answer in pairwise(sentences):
-        if (
-            question.text.rstrip().endswith("?")
-            and len(question.text.split()) >= 4
-            and not answer.text.rstrip().endswith("?")
-            and _usable(answer)
-        ):
-            questions.append(
-                SelfTest(
-                    _clean(question.text),
-                    _clean(answer.text),
-                    _round(answer.start),
-                    _round(answer.end),
-                    kind="lecturer",
-                )
-            )
-            used.add(_round(answer.start))
-    # Cloze from the glossary: the defining sentence without its term.
-    for entry in notes.glossary:
-        if entry.start in used:
+    for question, answer in audience_questions(sentences, analysis.language):
+        if not _usable(sentences[answer]):
             continue
-        blanked = _blank(entry.definition, entry.term)
-        if blanked:
-            questions.append(
-                SelfTest(f"Fill in the blank: {blanked}", entry.term, entry.start, entry.end)
+        questions.append(
+            SelfTest(
+                _clean(sentences[question].text),
+                _clean(sentences[answer].text),
+                _round(sentences[answer].start),
+                _round(sentences[answer].end),
+                kind="lecturer",
             )
-            used.add(entry.start)
-    # Cloze from the key points: the point's most telling word blanked.
-    for point in notes.points:
-        if point.start in used:
+        )
+        used.add(_round(sentences[answer].start))
+    # The key terms the lecturer defines: "What is X?" where the sentence starts with the term
+    # ("X is a …"), a cloze where it names it ("… is called X"); never a common word.
+    for term in analysis.terms:
+        sentence = term.definition
+        if sentence is None or not term.defined or _round(sentence.start) in used:
             continue
-        tokens = [(term, surface) for term, surface in content_tokens(point.text)]
-        candidates = [(weight(term), surface) for term, surface in tokens if len(surface) >= 4]
-        if not candidates:
-            continue
-        _, word = max(candidates, key=lambda pair: pair[0])
-        blanked = _blank(point.text, word)
-        if blanked:
-            questions.append(
-                SelfTest(f"Fill in the blank: {blanked}", word, point.start, point.end)
-            )
-            used.add(point.start)
+        strength = defines(sentence.text, term.term, analysis.language)
+        if strength == 2:
+            ask = _what_is(term.term, sentence.text, analysis.language)
+            answer = _clean(sentence.text)
+            at = (_round(sentence.start), _round(sentence.end))
+            questions.append(SelfTest(ask, answer, *at, kind="definition"))
+        else:
+            blanked = _blank(sentence.text, term.term)
+            if not blanked:
+                continue
+            at = (_round(sentence.start), _round(sentence.end))
+            questions.append(SelfTest(f"Fill in the blank: {blanked}", term.term, *at))
+        used.add(_round(sentence.start))
     questions.sort(key=lambda q: q.start)
-    if len(questions) > MAX_QUESTIONS:
+    minutes = (sentences[-1].end - sentences[0].start) / 60 if sentences else 0
+    most = max(MAX_QUESTIONS, min(25, round(minutes)))
+    if len(questions) > most:
         # Keep them spread over the lecture: every n-th one.
-        step = len(questions) / MAX_QUESTIONS
-        questions = [questions[int(i * step)] for i in range(MAX_QUESTIONS)]
+        step = len(questions) / most
+        questions = [questions[int(i * step)] for i in range(most)]
     return questions
 
 
+_WHAT_IS = {"en": "What {verb} {term}?", "de": "Was {verb} {term}?",
+            "fr": "Qu'est-ce que {term} ?", "es": "¿Qué {verb} {term}?"}  # fmt: skip
+_PLURAL_VERB = {"en": ("are", "is"), "de": ("sind", "ist"), "es": ("son", "es")}
+
+
+def _what_is(term: str, sentence: str, language: str) -> str:
+    """ "What is X?" in the sentence's own words: "What are flowers?" after "Flowers are …"."""
+    code = (language or "en")[:2]
+    match = term_pattern(term).search(sentence)
+    said = match.group() if match else term
+    if match and match.start() == 0 and said[:1].isupper() and said[1:2].islower():
+        # A capital that only opens the sentence ("Osmosis"), unless the lecture says it so.
+        said = said if term[:1].isupper() else said[:1].lower() + said[1:]
+    plural, singular = _PLURAL_VERB.get(code, ("", ""))
+    following = sentence[match.end() :].split()[:1] if match else []
+    verb = plural if following and following[0].lower() == plural else singular
+    return _WHAT_IS.get(code, _WHAT_IS["en"]).format(verb=verb, term=said)
+
+
 def _blank(text: str, term: str) -> str:
-    pattern = re.compile(rf"\b{re.escape(term)}\b", re.IGNORECASE)
+    pattern = term_pattern(term)
     if not pattern.search(text):
         return ""
     blanked = pattern.sub(BLANK, text)

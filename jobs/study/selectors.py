@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 
-from jobs.models import Job
+from jobs.highlights.vocabulary import distinctive_terms
+from jobs.models import Job, StudyNotes
+from jobs.study.notes import StudyNotes as Notes
+from jobs.study.notes import make_notes
 from jobs.study.retrieval import Line, Passage, passages, query_words, windows
 from transcripts.models import Segment
-from transcripts.selectors import match_lines
+from transcripts.selectors import match_lines, transcript_record
 
 CANDIDATE_LINES = 60
 
@@ -67,3 +70,45 @@ def question_passages(
         for passage in ranked
         if job_ids.get(passage.transcript) in jobs
     ]
+
+
+def study_notes_current(*, job: Job) -> Notes | None:
+    """The job's notes, as current as the transcript, without writing anything (a page's GET
+    must not write): the stored ones, or, after an edit that the queued task has not yet
+    turned into stored notes, extractive notes made here in memory. None for a job without a
+    finished transcript."""
+    transcript = getattr(job, "transcript", None) if job.status == Job.Status.SUCCEEDED else None
+    if transcript is None:
+        return None
+    row = StudyNotes.objects.filter(job=job).first()
+    if row is not None and row.made_from == transcript.updated_at:
+        return Notes.from_dict(row.notes)
+    if row is not None:
+        notes = Notes.from_dict(row.notes)
+        if notes.maker != "extractive":
+            # A model's notes are not thrown away for an edit: the owner makes them again.
+            notes.note = (
+                "Written before your last edit of the transcript: make them again to include it."
+            )
+            return notes
+    return study_notes_build(job=job)
+
+
+def study_notes_build(*, job: Job) -> Notes:
+    """Extractive notes of the job's stored transcript (edits included), not kept."""
+    transcript = job.transcript
+    record = transcript_record(transcript)
+    analysis = job.analysis or {}
+    slide_texts = [
+        str(s.get("text") or "") for s in analysis.get("slides") or [] if isinstance(s, dict)
+    ]
+    return make_notes(
+        record.segments,
+        topics=[t for t in analysis.get("topics") or [] if isinstance(t, dict)],
+        duration=transcript.duration or job.duration or 0.0,
+        title=job.display_name,
+        slide_terms=[term.word for term in distinctive_terms([*slide_texts, job.title])]
+        if slide_texts
+        else [],
+        language=transcript.language,
+    )

@@ -11,9 +11,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
-from jobs.highlights.vocabulary import distinctive_terms
 from jobs.models import Job, Profile, Question, StudyNotes
 from jobs.study.answer import (
     Answer,
@@ -25,8 +26,7 @@ from jobs.study.answer import (
     grounded_answer,
 )
 from jobs.study.notes import StudyNotes as Notes
-from jobs.study.notes import make_notes
-from jobs.study.selectors import Found, question_passages
+from jobs.study.selectors import Found, question_passages, study_notes_build
 from jobs.study.written import notes_with_model
 from transcripts.models import Transcript
 from transcripts.selectors import transcript_record
@@ -49,22 +49,8 @@ def study_notes_save(*, job: Job, notes: Notes) -> StudyNotes:
 def study_notes_make(*, job: Job, use_model: bool = True) -> Notes:
     """Make the job's notes again from its stored transcript (edits included) and keep them;
     written by the language model when ``LECTERN_LLM_NOTES`` asks for it and ``use_model``."""
-    transcript = job.transcript
-    record = transcript_record(transcript)
-    analysis = job.analysis or {}
-    slide_texts = [
-        str(s.get("text") or "") for s in analysis.get("slides") or [] if isinstance(s, dict)
-    ]
-    notes = make_notes(
-        record.segments,
-        topics=[t for t in analysis.get("topics") or [] if isinstance(t, dict)],
-        duration=transcript.duration or job.duration or 0.0,
-        title=job.display_name,
-        slide_terms=[term.word for term in distinctive_terms([*slide_texts, job.title])]
-        if slide_texts
-        else [],
-        language=transcript.language,
-    )
+    notes = study_notes_build(job=job)
+    record = transcript_record(job.transcript)
     model = notes_model() if use_model else None
     if model is not None:
         notes = notes_with_model(model, record.segments, notes, title=job.display_name)
@@ -72,24 +58,27 @@ def study_notes_make(*, job: Job, use_model: bool = True) -> Notes:
     return notes
 
 
-def study_notes_current(*, job: Job) -> Notes | None:
-    """The job's notes, made again first when the transcript changed since (an edit); None for a
-    job without a finished transcript."""
+def study_notes_follow_edit(*, job: Job) -> None:
+    """After an edit of the transcript (the page, a restore): the notes are made again by a task,
+    queued once the edit is committed, so that no read has to write them."""
+    job_id = str(job.pk)
+    transaction.on_commit(
+        lambda: async_task("jobs.tasks.remake_notes", job_id, task_name=f"notes-{job_id}")
+    )
+
+
+def study_notes_refresh(*, job: Job) -> Notes | None:
+    """The task's work: the job's extractive notes made again from its transcript when it
+    changed since they were made. A model's notes are kept (the page says they are older)."""
     transcript = getattr(job, "transcript", None) if job.status == Job.Status.SUCCEEDED else None
     if transcript is None:
         return None
     row = StudyNotes.objects.filter(job=job).first()
-    if row is None:
-        return study_notes_make(job=job)
-    notes = Notes.from_dict(row.notes)
-    if row.made_from != transcript.updated_at:
-        if notes.maker == "extractive":  # quick and offline: made again at once
-            return study_notes_make(job=job, use_model=False)
-        # A model's notes are not thrown away for an edit: the owner makes them again.
-        notes.note = (
-            "Written before your last edit of the transcript: make them again to include it."
-        )
-    return notes
+    if row is not None and row.made_from == transcript.updated_at:
+        return Notes.from_dict(row.notes)
+    if row is not None and Notes.from_dict(row.notes).maker != "extractive":
+        return None
+    return study_notes_make(job=job, use_model=False)
 
 
 def chat_model() -> ChatModel | None:

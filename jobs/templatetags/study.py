@@ -6,14 +6,14 @@ from typing import Any
 
 from django import template
 
-from jobs.study.services import study_notes_current
+from jobs.study.selectors import study_notes_current
 
 register = template.Library()
 
 
 @register.inclusion_tag("jobs/includes/study.html", takes_context=True)
 def study(context: template.Context, job: Any) -> dict[str, Any]:
-    # Made again here when the transcript was edited since: notes follow the owner's edits.
+    # Read only: after an edit the notes are made again by a task (study_notes_follow_edit).
     return {"job": job, "notes": study_notes_current(job=job), "request": context.get("request"),
             "csrf_token": context.get("csrf_token")}  # fmt: skip
 

@@ -101,4 +101,5 @@ def analysis(
 def selection(
     transcript: list[dict[str, Any]], analysis: AnalysisResult, silences: SilenceResult
 ) -> SelectionResult:
-    return select_clips(transcript, analysis.topics, silences.silences, count=3)
+    # Three clips of a 100-second lecture: more than the default quarter of it.
+    return select_clips(transcript, analysis.topics, silences.silences, count=3, share=0.9)

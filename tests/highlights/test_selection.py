@@ -12,12 +12,12 @@ from tests.highlights.test_local_analyser import CUBE, PHOTOSYNTHESIS, segments_
 from tests.synth_video import SynthLecture
 
 
-def test_it_picks_clips_between_twenty_seconds_and_two_minutes(
+def test_it_picks_clips_between_twenty_seconds_and_a_minute(
     selection: SelectionResult,
 ) -> None:
     assert len(selection.clips) == 3
     for clip in selection.clips:
-        assert 20.0 <= clip.duration <= 120.0
+        assert 20.0 <= clip.duration <= 60.0
         assert clip.duration == round(sum(b - a for a, b in clip.ranges), 3)
         assert clip.title and clip.reason.endswith(".")
 
@@ -69,8 +69,11 @@ def test_it_returns_the_best_single_clip_when_asked_for_one(
     transcript: list[dict[str, Any]], analysis: AnalysisResult, silences: SilenceResult
 ) -> None:
     (best,) = select_clips(transcript, analysis.topics, silences.silences, count=1).clips
-    top_topic = max(range(len(analysis.topics)), key=lambda i: analysis.topics[i].importance)
-    assert best.topic == top_topic
+    # The strongest moment: one the lecturer flags, not a definition or a central sentence.
+    assert best.rank == 1
+    assert best.reason.startswith(
+        ("The key point", "For the exam", "The key insight", "In summary")
+    )
 
 
 def test_it_works_from_stored_dicts_and_without_silences() -> None:

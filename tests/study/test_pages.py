@@ -41,7 +41,7 @@ def test_it_shows_the_notes_on_the_job_page_with_moments_that_seek_the_player(
     )
     assert len(times) >= 8 and all(float(a) == pytest.approx(float(b), abs=0.01) for a, b in times)
     assert 'id="ask"' in page and reverse("jobs:ask-job", args=[plants.pk]) in page
-    assert StudyNotes.objects.filter(job=plants).count() == 1  # kept, not made per view
+    assert not StudyNotes.objects.filter(job=plants).exists()  # a GET writes nothing
 
 
 def test_it_downloads_the_notes_as_markdown_linking_back_to_each_moment(client, alice, plants):
@@ -54,19 +54,37 @@ def test_it_downloads_the_notes_as_markdown_linking_back_to_each_moment(client, 
     text = response.content.decode()
     assert text.startswith("# Study notes: Plant biology")
     assert f"(http://testserver/jobs/{plants.pk}/#t=" in text
-    assert "- **Osmosis**: “Osmosis is defined as" in text
+    assert "- **osmosis**: “Osmosis is defined as" in text  # the term as the lecture says it
 
 
-def test_the_notes_follow_an_edit_of_the_transcript(client, alice, plants):
+def test_the_notes_follow_an_edit_of_the_transcript_without_a_write_on_a_get(
+    client, alice, plants, django_capture_on_commit_callbacks
+):
+    from django_q.models import OrmQ
+
+    from jobs.study.services import study_notes_make
+    from jobs.tasks import remake_notes
+
     client.force_login(alice)
-    client.get(plants.get_absolute_url())
+    study_notes_make(job=plants)
+    kept = StudyNotes.objects.get(job=plants)
     segment = Segment.objects.get(transcript__job=plants, text__startswith="Osmosis is defined")
     edit = reverse("transcripts:segment-edit", args=[plants.pk, segment.index])
-    client.post(edit, {"text": "Diffusion is defined as the spreading of particles."})
-
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(edit, {"text": "Diffusion is defined as the spreading of particles."})
+    # The edit queued the notes' task; until it runs, the pages show notes made in memory.
+    assert [q.task["func"] for q in OrmQ.objects.all()] == ["jobs.tasks.remake_notes"]
     text = client.get(reverse("jobs:notes", args=[plants.pk])).content.decode()
     assert "**Diffusion**: “Diffusion is defined as the spreading of particles.”" in text
     assert "**Osmosis**" not in text
+    client.get(plants.get_absolute_url())
+    client.get(f"/api/v1/jobs/{plants.pk}/notes")
+    assert StudyNotes.objects.get(job=plants).updated_at == kept.updated_at  # no GET wrote
+
+    assert remake_notes(str(plants.pk)) is True
+    stored = StudyNotes.objects.get(job=plants)
+    assert stored.made_from == plants.transcript.__class__.objects.get(job=plants).updated_at
+    assert any(entry["term"].lower() == "diffusion" for entry in stored.notes["glossary"])
 
 
 def test_it_makes_the_notes_again_on_request(client, alice, plants):

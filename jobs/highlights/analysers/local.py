@@ -21,6 +21,7 @@ from itertools import pairwise
 from statistics import median
 
 from jobs.highlights.analysers.base import AnalysisRequest, AnalysisResult, Availability, Topic
+from jobs.highlights.keyterms import KeyTerm, key_terms, term_pattern
 from jobs.highlights.text import (
     STOPWORDS,
     Sentence,
@@ -45,6 +46,7 @@ class LocalAnalyser:
         pause_weight: float = 0.35,
         slide_weight: float = 0.35,
         slide_tolerance: float = 3.0,
+        terms: Sequence[KeyTerm] | None = None,
     ) -> None:
         self.min_topic = min_topic  # seconds: no topic shorter than this is split off
         self.window = window  # seconds of speech compared on each side of a gap
@@ -52,6 +54,7 @@ class LocalAnalyser:
         self.pause_weight = pause_weight
         self.slide_weight = slide_weight
         self.slide_tolerance = slide_tolerance
+        self.terms = terms  # the lecture's key terms when the caller has them (the notes do)
 
     def available(self) -> Availability:
         return Availability(True, "Runs offline on the transcript; always available.")
@@ -68,7 +71,16 @@ class LocalAnalyser:
         document_frequency: Counter[str] = Counter()
         for group in groups:
             document_frequency.update({term for s in group for term, _ in content_tokens(s.text)})
-        topics = [_describe(group, document_frequency, len(groups)) for group in groups]
+        # Topic names from the lecture's key terms (YAKE, weighted by rarity): the terms most
+        # concentrated in the topic, not its most frequent words.
+        terms = self.terms
+        if terms is None:
+            terms = key_terms(sentences, language=request.language)
+        everywhere = " ".join(sentence.text for sentence in sentences)
+        topics = [
+            _describe(group, document_frequency, len(groups), terms, request.language, everywhere)
+            for group in groups
+        ]
         return AnalysisResult(topics=topics, analyser=self.name, model="texttiling")
 
     def boundaries(self, request: AnalysisRequest) -> list[int]:
@@ -186,7 +198,40 @@ def _phrases(text: str) -> list[tuple[tuple[str, ...], str]]:
     return found
 
 
-def _describe(group: Sequence[Sentence], document_frequency: Counter[str], topics: int) -> Topic:
+def _named(group: Sequence[Sentence], terms: Sequence[KeyTerm], everywhere: str) -> str:
+    """One or two key terms most concentrated in ``group`` ("Subduction and plate boundary")."""
+    text = " ".join(sentence.text for sentence in group)
+    scored = []
+    for term in terms:
+        pattern = term_pattern(term.term)
+        here = len(pattern.findall(text))
+        if here:
+            share = here / max(1, len(pattern.findall(everywhere)))
+            scored.append((term.score * share * (1 + 0.2 * min(here, 3)), term.term))
+    scored.sort(key=lambda pair: -pair[0])
+    names: list[str] = []
+    for _, name in scored:
+        # A second name that repeats a word of the first adds nothing ("Chlorophyll and
+        # chlorophyll sits inside").
+        if names and set(name.lower().split()) & set(names[0].lower().split()):
+            continue
+        names.append(name)
+        if len(names) == 2:
+            break
+    if not names:
+        return ""
+    title = " and ".join(names)
+    return title[:1].upper() + title[1:]
+
+
+def _describe(
+    group: Sequence[Sentence],
+    document_frequency: Counter[str],
+    topics: int,
+    terms: Sequence[KeyTerm] = (),
+    language: str = "en",
+    everywhere: str = "",
+) -> Topic:
     text = " ".join(sentence.text for sentence in group)
     counts: Counter[str] = Counter()
     surfaces: dict[str, Counter[str]] = {}
@@ -202,9 +247,10 @@ def _describe(group: Sequence[Sentence], document_frequency: Counter[str], topic
         return counts[term] * rarity
 
     ranked = sorted(counts, key=lambda term: (-salience(term), term))
-    title = _title(group, ranked, salience, surfaces)
+    title = _named(group, terms, everywhere or text) if terms else ""
+    title = title or _title(group, ranked, salience, surfaces)
 
-    cue_scores = sentence_cue_scores(group)
+    cue_scores = sentence_cue_scores(group, language)
     cue_total = sum(cue_scores)
     cue_part = 1.0 - math.exp(-cue_total / 1.5)
     total_terms = sum(counts.values()) or 1
@@ -223,7 +269,7 @@ def _describe(group: Sequence[Sentence], document_frequency: Counter[str], topic
             + 0.3 * cue_scores[i]
         ),
     )
-    reasons = describe_cues(sentence.text for sentence in group)
+    reasons = describe_cues((sentence.text for sentence in group), language)
     if reasons:
         why = "Teaching value: " + ", ".join(reasons) + "."
     else:
