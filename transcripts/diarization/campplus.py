@@ -271,30 +271,53 @@ def _relu(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0.0, out=x)
 
 
-def _conv2d(x: np.ndarray, conv: _Conv, stride: int) -> np.ndarray:
-    """3x3 convolution, padding 1, stride ``stride`` along frequency: (B, F, T, C) in and out."""
-    _batch, freq, time, _ = x.shape
-    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    out_freq = (freq - 1) // stride + 1
-    stop = stride * (out_freq - 1) + 1
-    columns = np.concatenate(
-        [padded[:, i : i + stop : stride, j : j + time] for i in range(3) for j in range(3)],
-        axis=3,
-    )
-    return conv(columns)
+@dataclass(frozen=True)
+class _Conv2d:
+    """The head's 3x3 convolutions (padding 1, a stride along frequency) with their batch norm
+    folded in, channels first: (B, C, F, T), so that im2col copies whole rows of frames."""
+
+    weight: np.ndarray  # (out, 3 * 3 * in), columns ordered (row, column, channel)
+    bias: np.ndarray  # (out, 1)
+    stride: int
+
+    @classmethod
+    def of(cls, state: dict[str, np.ndarray], name: str, bn: str, stride: int = 1) -> _Conv2d:
+        w = state[f"{name}.weight"].astype(np.float64)  # (out, in, 3, 3)
+        scale, shift = _bn(state, bn)
+        w = (w * scale[:, None, None, None]).transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
+        return cls(_f32(w), _f32(shift[:, None]), stride)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        batch, channels, freq, time = x.shape
+        padded = np.zeros((batch, channels, freq + 2, time + 2), np.float32)
+        padded[:, :, 1:-1, 1:-1] = x
+        out_freq = (freq - 1) // self.stride + 1
+        stop = self.stride * (out_freq - 1) + 1
+        columns = np.empty((batch, 3, 3, channels, out_freq, time), np.float32)
+        for i in range(3):
+            for j in range(3):
+                columns[:, i, j] = padded[:, :, i : i + stop : self.stride, j : j + time]
+        out = self.weight @ columns.reshape(batch, 9 * channels, out_freq * time)
+        out += self.bias
+        return out.reshape(batch, -1, out_freq, time)
 
 
 @dataclass(frozen=True)
 class _ResBlock:
-    conv1: _Conv
-    conv2: _Conv
-    shortcut: _Conv | None
-    stride: int
+    conv1: _Conv2d
+    conv2: _Conv2d
+    shortcut: _Conv | None  # 1x1, strided like conv1; weight (in, out) as for the TDNN
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        out = _relu(_conv2d(x, self.conv1, self.stride))
-        out = _conv2d(out, self.conv2, 1)
-        out += x if self.shortcut is None else self.shortcut(x[:, :: self.stride])
+        out = _relu(self.conv1(x))
+        out = self.conv2(out)
+        if self.shortcut is None:
+            out += x
+        else:
+            strided = x[:, :, :: self.conv1.stride]
+            batch, channels, freq, time = strided.shape
+            flat = strided.reshape(batch, channels, freq * time)
+            out += (self.shortcut.weight.T @ flat + self.shortcut.bias[:, None]).reshape(out.shape)
         return _relu(out)
 
 
@@ -339,29 +362,22 @@ class CamPlusPlus:
             raise CamPlusPlusUnavailable(f"The CAM++ checkpoint lacks {exc}.") from None
 
     def _build(self, s: dict[str, np.ndarray]) -> None:
-        self.head_conv1 = _Conv.of(s, "head.conv1", "head.bn1")
+        self.head_conv1 = _Conv2d.of(s, "head.conv1", "head.bn1")
         self.head_blocks = []
-        for layer, stride in (("layer1", 2), ("layer2", 2)):
-            for n, block_stride in ((0, stride), (1, 1)):
+        for layer in ("layer1", "layer2"):
+            for n, stride in ((0, 2), (1, 1)):
                 p = f"head.{layer}.{n}"
                 shortcut = None
                 if f"{p}.shortcut.0.weight" in s:
                     shortcut = _Conv.of(s, f"{p}.shortcut.0", f"{p}.shortcut.1")
                 self.head_blocks.append(
                     _ResBlock(
-                        _Conv.of(s, f"{p}.conv1", f"{p}.bn1"),
-                        _Conv.of(s, f"{p}.conv2", f"{p}.bn2"),
+                        _Conv2d.of(s, f"{p}.conv1", f"{p}.bn1", stride),
+                        _Conv2d.of(s, f"{p}.conv2", f"{p}.bn2"),
                         shortcut,
-                        block_stride,
                     )
                 )
-        self.head_conv2 = _Conv.of(s, "head.conv2", "head.bn2")
-        # The head's output channels are (channel, frequency) in torch's order; ours are
-        # (frequency, channel), so the TDNN's input rows are permuted to match.
-        tdnn = s["xvector.tdnn.linear.weight"]  # (128, 32 * 10, 5)
-        channels = s["head.conv2.weight"].shape[0]
-        tdnn = tdnn.reshape(tdnn.shape[0], channels, -1, tdnn.shape[2]).transpose(0, 2, 1, 3)
-        s = dict(s, **{"xvector.tdnn.linear.weight": tdnn.reshape(tdnn.shape[0], -1, 5)})
+        self.head_conv2 = _Conv2d.of(s, "head.conv2", "head.bn2", 2)
         self.tdnn = _Conv.of(s, "xvector.tdnn.linear", "xvector.tdnn.nonlinear.batchnorm")
         self.blocks: list[tuple[list[_DenseLayer], _Affine, _Conv]] = []
         for number, dilation in ((1, 1), (2, 2), (3, 2)):
@@ -390,13 +406,14 @@ class CamPlusPlus:
 
     def forward(self, features: np.ndarray, *, relu: bool = False) -> np.ndarray:
         """Embeddings (B, 192) of mean-normalised fbank features (B, frames, 80), frames >= 1."""
-        x = np.ascontiguousarray(np.asarray(features, dtype=np.float32).transpose(0, 2, 1))
-        x = _relu(_conv2d(x[..., None], self.head_conv1, 1))  # (B, F, T, C)
+        x = np.asarray(features, dtype=np.float32).transpose(0, 2, 1)[:, None]  # (B, 1, F, T)
+        x = _relu(self.head_conv1(x))
         for block in self.head_blocks:
             x = block(x)
-        x = _relu(_conv2d(x, self.head_conv2, 2))  # (B, 10, T, 32)
-        batch, freq, time, channels = x.shape
-        x = x.transpose(0, 2, 1, 3).reshape(batch, time, freq * channels)
+        x = _relu(self.head_conv2(x))  # (B, 32, 10, T)
+        batch, channels, freq, time = x.shape
+        # Channels (channel, frequency) as torch flattens them, then time-major for the TDNN.
+        x = x.reshape(batch, channels * freq, time).transpose(0, 2, 1)
         # TDNN: 5 taps, stride 2, padding 2.
         out_time = (time - 1) // 2 + 1
         padded = np.pad(x, ((0, 0), (2, 2), (0, 0)))
