@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from transcripts.diarization.checkpoint import load_checked
 
@@ -124,8 +125,14 @@ def _frames(x: np.ndarray, size: int, step: int) -> np.ndarray:
     )
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * np.tanh(0.5 * x) + 0.5
+# PyTorch stores an LSTM's gates as input, forget, cell (g), output; we move g last so that the
+# three sigmoid gates are one contiguous block: i, f, o, g.
+_ORDER = np.r_[0 : 2 * HIDDEN, 3 * HIDDEN : 4 * HIDDEN, 2 * HIDDEN : 3 * HIDDEN]
+
+
+def _gates(weight: np.ndarray) -> np.ndarray:
+    """A (512, ...) LSTM weight or bias with its gates as i, f, o, g, transposed, float64."""
+    return np.ascontiguousarray(weight[_ORDER].T, dtype=np.float64)
 
 
 class Segmentation:
@@ -162,11 +169,11 @@ class Segmentation:
         self.lstm = []
         for layer in range(4):
             directions = [f"l{layer}", f"l{layer}_reverse"]
-            w_ih = np.stack([state[f"lstm.weight_ih_{d}"].T for d in directions]).astype(f64)
-            w_hh = np.stack([state[f"lstm.weight_hh_{d}"].T for d in directions]).astype(f64)
+            w_ih = np.stack([_gates(state[f"lstm.weight_ih_{d}"]) for d in directions])
+            w_hh = np.stack([_gates(state[f"lstm.weight_hh_{d}"]) for d in directions])
             bias = np.stack(
                 [
-                    state[f"lstm.bias_ih_{d}"].astype(f64) + state[f"lstm.bias_hh_{d}"]
+                    _gates(state[f"lstm.bias_ih_{d}"].astype(f64) + state[f"lstm.bias_hh_{d}"])
                     for d in directions
                 ]
             )
@@ -209,23 +216,34 @@ class Segmentation:
         return out
 
     def _bilstm(self, x: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, bias: np.ndarray):
-        """One bidirectional layer over (batch, time, in): (batch, time, 256)."""
+        """One bidirectional layer over (batch, time, in): (batch, time, 256).
+
+        Both directions advance together, as one batched product per step; the reverse one
+        reads its (precomputed) inputs backwards. Gates are stored as i, f, o, g (``_gates``)
+        so that one tanh serves the three sigmoids.
+        """
         batch, steps, _ = x.shape
-        # Input projections of every step at once, for both directions: (2, time, batch, 512).
-        pre = np.einsum("bti,dig->dtbg", x, w_ih, optimize=True) + bias[:, None, None, :]
+        pre = np.einsum("bti,dig->tdbg", x, w_ih, optimize=True)  # (time, 2, batch, 512)
+        pre += bias[None, :, None, :]
+        pre[:, 1] = pre[::-1, 1].copy()  # the reverse direction's step t reads time T-1-t
         out = np.empty((steps, 2, batch, HIDDEN), dtype=w_hh.dtype)
         h = np.zeros((2, batch, HIDDEN), dtype=w_hh.dtype)
         c = np.zeros((2, batch, HIDDEN), dtype=w_hh.dtype)
-        for t in range(steps):
-            gates = np.matmul(h, w_hh)  # (2, batch, 512): one product for both directions
-            gates[0] += pre[0, t]
-            gates[1] += pre[1, steps - 1 - t]  # the reverse direction reads time backwards
-            ifo = _sigmoid(gates[..., np.r_[0 : 2 * HIDDEN, 3 * HIDDEN : 4 * HIDDEN]])
-            g = np.tanh(gates[..., 2 * HIDDEN : 3 * HIDDEN])
-            c = ifo[..., HIDDEN : 2 * HIDDEN] * c + ifo[..., :HIDDEN] * g
-            h = ifo[..., 2 * HIDDEN :] * np.tanh(c)
-            out[t, 0] = h[0]
-            out[steps - 1 - t, 1] = h[1]
+        gates = np.empty((2, batch, 4 * HIDDEN), dtype=w_hh.dtype)
+        # Each step's product is small: BLAS threads cost more to wake than they save (on a busy
+        # machine twenty times more), so the recurrence runs on one.
+        with threadpool_limits(limits=1, user_api="blas"):
+            for t in range(steps):
+                np.matmul(h, w_hh, out=gates)
+                gates += pre[t]
+                sig = np.tanh(gates[..., : 3 * HIDDEN] * 0.5)  # sigmoid(x) = (tanh(x/2) + 1) / 2
+                sig += 1.0
+                sig *= 0.5
+                c *= sig[..., HIDDEN : 2 * HIDDEN]
+                c += sig[..., :HIDDEN] * np.tanh(gates[..., 3 * HIDDEN :])
+                np.multiply(sig[..., 2 * HIDDEN :], np.tanh(c), out=out[t])
+                h = out[t]
+        out[:, 1] = out[::-1, 1].copy()
         return out.transpose(2, 0, 1, 3).reshape(batch, steps, 2 * HIDDEN)
 
     def log_probabilities(self, windows: np.ndarray) -> np.ndarray:
