@@ -327,16 +327,29 @@ class _DenseLayer:
 
     pre: _Affine
     linear1: _Conv
-    local: _Conv  # 3 taps, ``dilation`` apart
+    local: np.ndarray  # (128, 3 * 32): the 3 taps' weights side by side, ``dilation`` apart
     cam1: _Conv
     cam2: _Conv
     dilation: int
 
+    @staticmethod
+    def taps(conv: _Conv) -> np.ndarray:
+        """(3 * in, out) im2col weights as (in, 3 * out): one matmul gives every tap's output."""
+        kernel_in, out = conv.weight.shape
+        weight = conv.weight.reshape(3, kernel_in // 3, out).transpose(1, 0, 2)
+        return _f32(weight.reshape(kernel_in // 3, 3 * out))
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
         h = _relu(self.linear1(self.pre.relu(x)))  # (B, T, 128)
         time, d = h.shape[1], self.dilation
-        padded = np.pad(h, ((0, 0), (d, d), (0, 0)))
-        local = self.local(np.concatenate([padded[:, k * d : k * d + time] for k in range(3)], 2))
+        # The 3-tap convolution without im2col: each frame's three tap outputs in one matmul,
+        # then frame t takes tap 0 of frame t - d, tap 1 of its own and tap 2 of frame t + d
+        # (zero padding: the taps that fall outside are left out).
+        taps = h @ self.local
+        growth = taps.shape[2] // 3
+        local = taps[..., growth : 2 * growth].copy()
+        local[:, d:] += taps[:, : time - d, :growth]
+        local[:, : time - d] += taps[:, d:, 2 * growth :]
         # Context: the mean over the whole input plus the mean over its 100-frame segment (the
         # last one shorter: ceil mode). The mask is a per-segment function of it, so it is
         # computed once per segment and then spread over the segment's frames.
@@ -389,7 +402,7 @@ class CamPlusPlus:
                     _DenseLayer(
                         _Affine.of(s, f"{p}.nonlinear1.batchnorm"),
                         _Conv.of(s, f"{p}.linear1", f"{p}.nonlinear2.batchnorm"),
-                        _Conv.of(s, f"{p}.cam_layer.linear_local"),
+                        _DenseLayer.taps(_Conv.of(s, f"{p}.cam_layer.linear_local")),
                         _Conv.of(s, f"{p}.cam_layer.linear1", bias=True),
                         _Conv.of(s, f"{p}.cam_layer.linear2", bias=True),
                         dilation,
