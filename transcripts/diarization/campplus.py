@@ -277,50 +277,55 @@ def _relu(x: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class _Conv2d:
     """The head's 3x3 convolutions (padding 1, a stride along frequency) with their batch norm
-    folded in, channels first: (B, C, F, T), so that im2col copies whole rows of frames."""
+    folded in, on (B, T, F, C) arrays. im2col takes only the frequency taps (for each frame and
+    frequency, 3 neighbouring frequencies x C channels are 3C contiguous floats); one matmul
+    gives every time tap's output, and each frame adds its neighbours' (as the dense layers do).
+    """
 
-    weight: np.ndarray  # (out, 3 * 3 * in), columns ordered (row, column, channel)
-    bias: np.ndarray  # (out, 1)
+    weight: np.ndarray  # (3 * in, 3 * out): rows (frequency tap, channel), columns (time tap, out)
+    bias: np.ndarray  # (out,)
     stride: int
 
     @classmethod
     def of(cls, state: dict[str, np.ndarray], name: str, bn: str, stride: int = 1) -> _Conv2d:
-        w = state[f"{name}.weight"].astype(np.float64)  # (out, in, 3, 3)
+        w = state[f"{name}.weight"].astype(np.float64)  # (out, in, 3 frequency, 3 time)
         scale, shift = _bn(state, bn)
-        w = (w * scale[:, None, None, None]).transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
-        return cls(_f32(w), _f32(shift[:, None]), stride)
+        w = w * scale[:, None, None, None]
+        out, channels = w.shape[:2]
+        return cls(
+            _f32(w.transpose(2, 1, 3, 0).reshape(3 * channels, 3 * out)), _f32(shift), stride
+        )
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        batch, channels, freq, time = x.shape
-        padded = np.zeros((batch, channels, freq + 2, time + 2), np.float32)
-        padded[:, :, 1:-1, 1:-1] = x
+        batch, time, freq, channels = x.shape
+        padded = np.zeros((batch, time, freq + 2, channels), np.float32)
+        padded[:, :, 1:-1] = x
         out_freq = (freq - 1) // self.stride + 1
-        stop = self.stride * (out_freq - 1) + 1
-        columns = np.empty((batch, 3, 3, channels, out_freq, time), np.float32)
-        for i in range(3):
-            for j in range(3):
-                columns[:, i, j] = padded[:, :, i : i + stop : self.stride, j : j + time]
-        out = self.weight @ columns.reshape(batch, 9 * channels, out_freq * time)
-        out += self.bias
-        return out.reshape(batch, -1, out_freq, time)
+        strides = padded.strides
+        windows = np.lib.stride_tricks.as_strided(
+            padded,
+            (batch, time, out_freq, 3 * channels),
+            (strides[0], strides[1], self.stride * strides[2], strides[3]),
+            writeable=False,
+        )
+        columns = np.ascontiguousarray(windows).reshape(-1, 3 * channels)
+        taps = (columns @ self.weight).reshape(batch, time, out_freq, 3, -1)
+        out = taps[:, :, :, 1] + self.bias
+        out[:, 1:] += taps[:, :-1, :, 0]
+        out[:, :-1] += taps[:, 1:, :, 2]
+        return out
 
 
 @dataclass(frozen=True)
 class _ResBlock:
     conv1: _Conv2d
     conv2: _Conv2d
-    shortcut: _Conv | None  # 1x1, strided like conv1; weight (in, out) as for the TDNN
+    shortcut: _Conv | None  # 1x1, strided like conv1
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         out = _relu(self.conv1(x))
         out = self.conv2(out)
-        if self.shortcut is None:
-            out += x
-        else:
-            strided = x[:, :, :: self.conv1.stride]
-            batch, channels, freq, time = strided.shape
-            flat = strided.reshape(batch, channels, freq * time)
-            out += (self.shortcut.weight.T @ flat + self.shortcut.bias[:, None]).reshape(out.shape)
+        out += x if self.shortcut is None else self.shortcut(x[:, :, :: self.conv1.stride])
         return _relu(out)
 
 
@@ -401,6 +406,12 @@ class CamPlusPlus:
                     )
                 )
         self.head_conv2 = _Conv2d.of(s, "head.conv2", "head.bn2", 2)
+        # The head's output channels are (channel, frequency) in torch's order; ours are
+        # (frequency, channel), so the TDNN's input rows are permuted to match.
+        tdnn = s["xvector.tdnn.linear.weight"]  # (128, 32 * 10, 5)
+        channels = s["head.conv2.weight"].shape[0]
+        tdnn = tdnn.reshape(tdnn.shape[0], channels, -1, tdnn.shape[2]).transpose(0, 2, 1, 3)
+        s = dict(s, **{"xvector.tdnn.linear.weight": tdnn.reshape(tdnn.shape[0], -1, 5)})
         self.tdnn = _Conv.of(s, "xvector.tdnn.linear", "xvector.tdnn.nonlinear.batchnorm")
         self.blocks: list[tuple[list[_DenseLayer], _Affine, _Conv]] = []
         for number, dilation in ((1, 1), (2, 2), (3, 2)):
@@ -440,14 +451,13 @@ class CamPlusPlus:
 
     def _frames(self, features: np.ndarray) -> np.ndarray:
         """The network up to its statistics pooling: (B, ceil(frames / 2), 512)."""
-        x = np.asarray(features, dtype=np.float32).transpose(0, 2, 1)[:, None]  # (B, 1, F, T)
+        x = np.asarray(features, dtype=np.float32)[..., None]  # (B, T, F, 1)
         x = _relu(self.head_conv1(x))
         for block in self.head_blocks:
             x = block(x)
-        x = _relu(self.head_conv2(x))  # (B, 32, 10, T)
-        batch, channels, freq, time = x.shape
-        # Channels (channel, frequency) as torch flattens them, then time-major for the TDNN.
-        x = x.reshape(batch, channels * freq, time).transpose(0, 2, 1)
+        x = _relu(self.head_conv2(x))  # (B, T, 10, 32)
+        batch, time, freq, channels = x.shape
+        x = x.reshape(batch, time, freq * channels)  # (frequency, channel): see _build
         # TDNN: 5 taps, stride 2, padding 2.
         out_time = (time - 1) // 2 + 1
         padded = np.pad(x, ((0, 0), (2, 2), (0, 0)))
