@@ -484,7 +484,10 @@ class CamPlusPlus:
         WeSpeaker embeddings; everything before it sees the whole waveform. This is NOT
         3D-Speaker's method (its context pooling is unweighted): a row of ones gives exactly
         ``embed([waveform])``, any other row an approximation of embedding only those frames.
-        A row whose weights sum to 1 frame or less gives NaN.
+        The pooled frames are 20 ms apart (the network halves the frame rate), so the weights of
+        every other frame are read; a row with weight on fewer than two of those gives NaN.
+        ``CamPlusPlusUnavailable`` and ``modelstore.ModelChecksumMismatch`` (what
+        ``load_campplus`` raises) are both ``modelstore.ModelNotFound``.
         """
         samples = _mono(waveform)
         weights = np.atleast_2d(np.asarray(weights, dtype=np.float32))
