@@ -65,7 +65,9 @@ STEP = STEP_FRAMES * FRAME_STEP  # in samples, a multiple of the frame step so f
 # Every EMBED_EVERY-th window gets voice embeddings (the rest only count speakers): with 2.5 s
 # steps, one window in four, so each second of speech is embedded about once.
 EMBED_EVERY = 2
-# Windows per pass of the network: memory stays under ~150 MB whatever the recording's length.
+# Windows per pass of the network, and of the embeddings of their voices: memory stays bounded
+# (about 150 MB) whatever the recording's length; what outlives a batch is a few bytes per frame
+# and one embedding per local speaker.
 BATCH = 16
 # A local speaker needs this much speech in a window (seconds) for its own voice embedding.
 MIN_EMBED_SECONDS = 0.5
@@ -217,10 +219,11 @@ def analyse(
     starts = _window_starts(length)
     steps = [start // FRAME_STEP for start in starts]
     local = np.zeros((len(starts), FRAMES, 3), dtype=np.uint8)
-    waveforms: list[np.ndarray] = []
     owners: list[tuple[int, int]] = []
     clean: list[float] = []
+    rows: list[np.ndarray] = []  # embeddings, batch by batch: only a batch's audio is held
     for first in range(0, len(starts), BATCH):
+        waveforms: list[np.ndarray] = []
         chosen = starts[first : first + BATCH]
         span = _float_samples(samples, chosen[0], chosen[-1] + WINDOW_SAMPLES)
         probabilities = network.windows(span, [start - chosen[0] for start in chosen])
@@ -239,9 +242,14 @@ def analyse(
                 waveforms.append(audio[: int(MAX_EMBED_SECONDS * SAMPLE_RATE)])
                 owners.append((window, speaker))
                 clean.append(float(alone[:, speaker].sum() * FRAME))
+        if waveforms:
+            rows.append(np.asarray(embedder.embed(waveforms), dtype=np.float64))
         if on_progress is not None:
-            on_progress(0.5 * min(1.0, (first + len(chosen)) / len(starts)))
-    embeddings = _embed(embedder, waveforms, on_progress)
+            on_progress(min(1.0, (first + len(chosen)) / len(starts)))
+    if not rows:
+        return Analysis(length, steps, local, owners, clean, np.zeros((0, 1)))
+    embeddings = np.concatenate(rows)
+    embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
     return Analysis(length, steps, local, owners, clean, embeddings)
 
 
@@ -308,21 +316,6 @@ def _masked_samples(span: np.ndarray, offset: int, mask: np.ndarray) -> np.ndarr
     begin = offset + frames * FRAME_STEP + _CENTRE - _HALF_FRAME
     index = (begin[:, None] + np.arange(FRAME_STEP)[None, :]).reshape(-1)
     return span[index[index < len(span)]]
-
-
-def _embed(
-    embedder: Embedder, waveforms: list[np.ndarray], on_progress: Callable[[float], None] | None
-) -> np.ndarray:
-    if not waveforms:
-        return np.zeros((0, 1), dtype=np.float32)
-    rows = []
-    step = 16
-    for first in range(0, len(waveforms), step):
-        rows.append(np.asarray(embedder.embed(waveforms[first : first + step]), dtype=np.float64))
-        if on_progress is not None:
-            on_progress(0.5 + 0.5 * min(1.0, (first + step) / len(waveforms)))
-    embeddings = np.concatenate(rows)
-    return embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
 
 
 def _centroids(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
