@@ -115,7 +115,7 @@ def measure(repeats: int = 1, build_cues: Any = None) -> dict[str, Any]:
     With speakers, cues are cut at every change of speaker and open with the speaker's label, as
     the SRT export writes them: the hardest case, many short turns.
     """
-    from transcripts.diarization import with_speakers
+    from transcripts.speakers import with_speakers
 
     if build_cues is None:
         from transcripts.subtitles import build_cues

@@ -1,12 +1,12 @@
 """One truth for who spoke: every word's speaker, and segments cut where the speaker changes.
 
 Plain Python, no Django: the diarize stage (which stores the pieces as segments), the CLI
-(``transcripts.diarization.with_speakers``) and the exports all cut the same way, so the page, TXT,
+(``with_speakers``) and the exports all cut the same way, so the page, TXT,
 SRT, VTT and JSON show the same turns.
 
 Each word takes the speaker who speaks longest during it (``Diarization.speaker_between``). The
-diarizer's turn boundaries are only good to a few tenths of a second (its voice windows are 1.6 s
-long) and Whisper's word times are no better, so a change of speaker that lands a word or two off
+diarizer's turn boundaries are only good to a few tenths of a second (the
+segmentation's frames are 17 ms, but a turn's edge is often a breath or a murmur) and Whisper's word times are no better, so a change of speaker that lands a word or two off
 a sentence end is moved onto it: "Thank you. | Yes, so" rather than "Thank you. Yes, | so". This is
 the punctuation-based realignment speaker-attributed ASR systems use (NeMo's and others'); it
 never moves a boundary by more than ``SNAP_WORDS`` words or ``SNAP_SECONDS`` seconds, so a real
@@ -16,12 +16,18 @@ interruption mid-sentence still starts a new line.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from transcripts.lines import SENTENCE_END
 
-if TYPE_CHECKING:
-    from transcripts.diarization import Diarization
+
+class Diarization(Protocol):
+    """Who speaks when, as this module needs it (``transcripts.diarization.Diarization`` is one;
+    so is any object with its ``speaker_between``): the diarizer depends on nothing here, and
+    this module on nothing of the diarizer's."""
+
+    def speaker_between(self, start: float, end: float) -> str | None: ...
+
 
 SNAP_WORDS = 2
 SNAP_SECONDS = 0.6
@@ -199,6 +205,15 @@ def _longest(words: Sequence[Mapping[str, Any]]) -> str | None:
         length = float(word.get("end") or 0.0) - float(word.get("start") or 0.0)
         totals[word["speaker"]] = totals.get(word["speaker"], 0.0) + max(length, 0.0) + 1e-6
     return max(totals, key=lambda label: totals[label]) if totals else None
+
+
+def with_speakers(segments: Iterable[Mapping[str, Any]], diarization: Diarization) -> list[dict]:
+    """Copies of dict segments, cut where the speaker changes, each word with its ``speaker``.
+
+    The same cut as the diarize stage stores, so the CLI's exports show the same turns as the
+    page's.
+    """
+    return [piece for pieces in speaker_pieces(list(segments), diarization) for piece in pieces]
 
 
 def turns(segments: Iterable[Any]) -> list[dict[str, Any]]:

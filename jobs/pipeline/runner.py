@@ -52,7 +52,7 @@ from jobs.study.answer import ChatModel
 from jobs.study.notes import StudyNotes, make_notes
 from jobs.study.written import notes_with_model
 from transcripts.backends.base import SegmentResult, TranscribeOptions
-from transcripts.diarization.encoder import EncoderUnavailable
+from transcripts.diarization import DiarizerUnavailable
 from transcripts.lines import in_lines
 from transcripts.media import MediaError
 from transcripts.record import TranscriptRecord
@@ -302,7 +302,7 @@ def run(
     if request.diarize:
         try:
             diarized = label_speakers(outcome.record, extracted.audio, speakers=request.speakers)
-        except EncoderUnavailable as exc:
+        except DiarizerUnavailable as exc:
             logger.warning("no speaker identification: %s", exc)
             outcome.notes = [f"Speakers were not identified: {exc}"]
         else:

@@ -1,9 +1,8 @@
 """Diarization on real meetings (AMI excerpts with reference turns) and the RTTM it writes.
 
-The clustering threshold was calibrated on other voices (transcripts/diarization/cluster.py); the
-speech detector's pause and padding were chosen on trn00-04 (detect_speech). The bounds below
-guard what the diarizer does today (docs/benchmarks.md, ``speakers``, has the figures); they are
-not the issue's goals, which the voice encoder we can ship does not reach on far-field meetings.
+The clustering threshold was chosen on trn00-04 and synthetic speech (transcripts/diarization/
+cluster.py); trn05-09 are held out. The bounds below guard what the diarizer does today
+(docs/benchmarks.md, ``speakers``, has the figures and the goals).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from pyannote.database.util import load_rttm
 from pyannote.metrics.diarization import DiarizationErrorRate
 
 from tests.conftest import shared_media
-from transcripts.diarization import Diarization, default_encoder, diarize
+from transcripts.diarization import Diarization, default_embedder, diarize
 from transcripts.exports import render
 from transcripts.media import SAMPLE_RATE, ffmpeg_exe
 from transcripts.rttm import to_rttm
@@ -37,9 +36,9 @@ def _samples(path: Path) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def meetings() -> dict[str, Diarization]:
-    encoder = default_encoder()
+    embedder = default_embedder()
     return {
-        name: diarize(_samples(shared_media(f"ami/{name}.wav")), encoder=encoder)
+        name: diarize(_samples(shared_media(f"ami/{name}.wav")), embedder=embedder)
         for name in EXCERPTS
     }
 
@@ -56,6 +55,9 @@ def test_it_writes_rttm_that_pyannote_reads_back(
     text = to_rttm(diarization, uri="trn00")
     lines = text.splitlines()
     assert len(lines) == len(diarization.turns) > 0
+    # Overlapped speech is two speakers' turns at once (trn00 has 3 s of it).
+    turns = diarization.turns
+    assert any(x[0] < y[1] and y[0] < x[1] and x[2] != y[2] for x in turns for y in turns)
     for line, (start, end, label) in zip(lines, diarization.turns, strict=True):
         fields = line.split()
         assert len(fields) == 10
@@ -67,16 +69,16 @@ def test_it_writes_rttm_that_pyannote_reads_back(
     path.write_text(text)
     annotation = load_rttm(path)["trn00"]
     assert sorted(annotation.labels()) == sorted(diarization.labels)
-    total = sum(end - start for start, end, _ in diarization.turns)
-    assert annotation.get_timeline().duration() == pytest.approx(total, abs=0.01)
+    assert annotation.label_duration(diarization.labels[0]) == pytest.approx(
+        sum(b - a for a, b, label in diarization.turns if label == diarization.labels[0]), abs=0.01
+    )
 
 
 def test_it_keeps_the_error_rate_on_real_meetings_bounded(
     meetings: dict[str, Diarization], reference: dict, tmp_path: Path
 ) -> None:
     # Scored as the bench scores: the RTTM Lectern writes, read back by pyannote, collar 0.25 s,
-    # overlapped speech scored. Today 32 % over the ten (68 % before the change to Silero speech
-    # detection and calibrated clustering); 18 % is the floor for any one-speaker-at-a-time output.
+    # overlapped speech scored (docs/benchmarks.md has today's figure).
     metric = DiarizationErrorRate(collar=0.25, skip_overlap=False)
     for name, diarization in meetings.items():
         path = tmp_path / f"{name}.rttm"
@@ -112,26 +114,32 @@ def test_it_keeps_one_real_speaker_as_one(name: str) -> None:
 
 def test_it_labels_all_the_speech_it_finds(meetings: dict[str, Diarization]) -> None:
     # Where it found speech it found a speaker: every second of it has one, and no excerpt comes
-    # back with speech but no labels (trn02's single 0.7 s answer included).
+    # back with speech but no labels.
     for diarization in meetings.values():
-        labelled = sum(end - start for start, end, _ in diarization.turns)
+        labelled = Timeline([Segment(a, b) for a, b, _ in diarization.turns]).support()
         speech = sum(end - start for start, end in diarization.speech)
-        assert labelled == pytest.approx(speech, abs=0.05)
+        assert labelled.duration() == pytest.approx(speech, abs=0.05)
         assert not diarization.speech or diarization.labels
 
 
-def test_it_gives_speech_too_short_for_a_voice_the_nearest_speaker_and_lists_it() -> None:
+def test_it_gives_speech_no_voice_covers_the_nearest_speaker_and_lists_it() -> None:
     rng = np.random.default_rng(0)
     jfk = _samples(shared_media("jfk.wav"))
-    # JFK's first phrase, 2 s of near silence, then a 0.2 s scrap of his voice, then silence.
+    # JFK's 11 s, then 2 s of near silence that the caller says holds speech at 11.8-12.3 s:
+    # the segmentation hears nobody there, so no voice was measured. It is not dropped: it takes
+    # the nearest speaker and is listed, so that the job can say how much is that guess.
     quiet = (rng.standard_normal(2 * SAMPLE_RATE) * 20).astype(np.int16)
-    scrap = jfk[int(0.6 * SAMPLE_RATE) : int(0.8 * SAMPLE_RATE)]
-    audio = np.concatenate([jfk[: int(2.3 * SAMPLE_RATE)], quiet, scrap, quiet])
-    result = diarize(audio, speech=[(0.29, 2.27), (4.3, 4.5)])
+    result = diarize(np.concatenate([jfk, quiet]), speech=[(0.0, 11.0), (11.8, 12.3)])
     assert result.labels == ["S1"]
-    assert result.unassigned == [(4.3, 4.5)]
-    assert result.unassigned_seconds == pytest.approx(0.2)
-    assert result.turns[-1] == (4.3, 4.5, "S1")
+    start, end, label = result.turns[-1]
+    assert (start, end, label) == (
+        pytest.approx(11.8, abs=0.02),
+        pytest.approx(12.3, abs=0.02),
+        "S1",
+    )
+    assert result.unassigned[-1] == (pytest.approx(11.8, abs=0.02), pytest.approx(12.3, abs=0.02))
+    # JFK's own words were measured: only his pauses, inside the given span, are guesses.
+    assert result.unassigned_seconds < 4.0
 
 
 def test_it_exports_a_jobs_speaker_runs_as_rttm() -> None:

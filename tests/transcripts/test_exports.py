@@ -17,8 +17,8 @@ from tests.conftest import shared_media
 from tests.transcripts.conftest import faster_whisper_transcript
 from tests.transcripts.test_subtitles import check_rules
 from transcripts import exports
-from transcripts.diarization import Diarization, with_speakers
-from transcripts.speakers import speaker_pieces
+from transcripts.diarization import Diarization
+from transcripts.speakers import speaker_pieces, with_speakers
 from transcripts.subtitles import build_cues
 
 NAMES = {"S1": "Chair", "S2": "Ana"}  # S3 and S4 keep their labels

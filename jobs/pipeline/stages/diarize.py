@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from transcripts.diarization import diarize
+from transcripts.diarization import Diarization, diarize
 from transcripts.media import read_wav
 from transcripts.record import TranscriptRecord
 from transcripts.speakers import speaker_pieces
@@ -17,8 +17,8 @@ from transcripts.speakers import speaker_pieces
 class Diarized:
     record: TranscriptRecord
     speakers: list[str]
-    # Seconds of speech too short for the diarizer to tell whose it is (Diarization.unassigned):
-    # its words carry the nearest turn's speaker, a guess the user should be told about.
+    # Seconds of speech no measured voice covered (Diarization.unassigned): its words carry the
+    # nearest turn's speaker, a guess the user should be told about.
     unassigned_seconds: float = 0.0
 
     def note(self) -> str:
@@ -30,8 +30,8 @@ class Diarized:
             )
         if self.unassigned_seconds >= 0.5:
             return (
-                f"About {max(1, round(self.unassigned_seconds))} s of speech was too short to "
-                "tell who said it; those lines show the speaker nearest to them."
+                f"About {max(1, round(self.unassigned_seconds))} s of speech was too short or "
+                "too faint to tell who said it; those lines show the speaker nearest to them."
             )
         return ""
 
@@ -53,5 +53,21 @@ def label_speakers(
     return Diarized(
         record=replace(record, segments=[piece for parts in pieces for piece in parts]),
         speakers=result.labels,
-        unassigned_seconds=result.unassigned_seconds,
+        unassigned_seconds=round(result.unassigned_seconds + _unheard(record, result), 2),
     )
+
+
+def _unheard(record: TranscriptRecord, result: Diarization) -> float:
+    """Seconds of words the speech model heard where the diarizer heard nobody: they take the
+    nearest turn's speaker (``speaker_between``), a guess the note owns up to."""
+    if not result.turns:
+        return 0.0
+    missing = 0.0
+    for segment in record.segments:
+        for word in segment.get("words") or []:
+            start, end = word.get("start"), word.get("end")
+            if start is None or end is None or end <= start:
+                continue
+            if not any(a < end and start < b for a, b, _ in result.turns):
+                missing += end - start
+    return missing
