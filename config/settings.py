@@ -99,6 +99,15 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
+# SQLite, wherever its file is named (the default, or a sqlite:// DATABASE_URL): WAL lets the web
+# server read while a worker writes; IMMEDIATE transactions take the write lock up front so that two
+# processes never deadlock upgrading a read lock (SQLite answers such a deadlock "database is locked"
+# at once, whatever the timeout: a count-then-insert under concurrent requests hit it).
+_SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 _database_url = env.string("DATABASE_URL")
 if _database_url:
     try:
@@ -106,20 +115,17 @@ if _database_url:
     except (ValueError, dj_database_url.UnknownSchemeError) as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["OPTIONS"] = {
+            **_SQLITE_OPTIONS,
+            **DATABASES["default"].get("OPTIONS", {}),
+        }
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "lectern.sqlite3",
-            "OPTIONS": {
-                # WAL lets the web server read while a worker writes; IMMEDIATE transactions take the
-                # write lock up front so that two processes never deadlock upgrading a read lock.
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
-                ),
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "OPTIONS": dict(_SQLITE_OPTIONS),
         }
     }
     # A database made before the umask above was world-readable: close it too.

@@ -59,6 +59,29 @@ def test_database_url_and_redis_url_switch_to_the_real_services(tmp_path):
     }
 
 
+def test_a_sqlite_database_url_gets_the_same_locking_as_the_default(tmp_path):
+    """Without IMMEDIATE transactions, concurrent count-then-insert requests (the per-user job cap)
+    answered 500 "database is locked" at once."""
+    show = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+    )
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        LECTERN_DATA_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'other.sqlite3'}",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", show], cwd=BASE_DIR, env=environment, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout)
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in options["init_command"]
+
+
 def test_bad_values_name_their_variable(tmp_path):
     cases = {
         "REDIS_URL": ({"REDIS_URL": "http://queue.example"}, "REDIS_URL must start with redis://"),
