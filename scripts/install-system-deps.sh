@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the tests use: espeak-ng synthesizes speech with known text, Chromium runs the
 # browser tests (driven by Playwright, which never downloads a browser of its own here), and
-# Tesseract reads slide text, and DejaVu is the font of the captions burned into clips.
+# Tesseract reads slide text, and DejaVu is the font of the captions burned into clips; npm fetches
+# axe-core for the accessibility checks (`make browser-deps`), where no Node.js is installed yet.
 # Installs only what is missing, and only where apt-get can be used (root or password-less sudo).
 set -euo pipefail
 
 # package and how to tell it is there (a command on the PATH, or a file)
-packages=(espeak-ng chromium tesseract-ocr fonts-dejavu-core)
-checks=(espeak-ng chromium tesseract /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf)
+packages=(espeak-ng chromium tesseract-ocr fonts-dejavu-core npm)
+checks=(espeak-ng chromium tesseract /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf npm)
 
 missing=()
 for i in "${!packages[@]}"; do
