@@ -125,6 +125,14 @@ fi
 unpack() {
   tar -C "$root" --numeric-owner -xpf "$tarball"
   cp /etc/resolv.conf "$root/etc/resolv.conf"
+  # Where this machine reaches the registries through a TLS-inspecting proxy, its CA bundle
+  # (SSL_CERT_FILE) is the network's, not Lectern's: it goes in, and the chroot's pip, uv and npm
+  # are pointed at it. A machine on the open internet needs none of it.
+  if [ -n "${SSL_CERT_FILE:-}" ] && [ -f "$SSL_CERT_FILE" ]; then
+    mkdir -p "$root/etc/ssl"
+    cp "$SSL_CERT_FILE" "$root/etc/ssl/host-network-ca.crt"
+    export FRESH_CA=/etc/ssl/host-network-ca.crt
+  fi
   # No daemon may start inside the chroot when a package is installed.
   printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
   chmod +x "$root/usr/sbin/policy-rc.d"
@@ -140,7 +148,8 @@ phase "pristine copy + mounts" unpack
 in_root() {
   chroot "$root" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb \
     LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    CI=true DEBIAN_FRONTEND=noninteractive "$@"
+    CI=true DEBIAN_FRONTEND=noninteractive \
+    ${FRESH_CA:+SSL_CERT_FILE=$FRESH_CA PIP_CERT=$FRESH_CA NODE_EXTRA_CA_CERTS=$FRESH_CA} "$@"
 }
 
 # What the README asks a user to have first: Python 3.11+ with its venv module, and make.
