@@ -191,7 +191,7 @@ make_run() {
     fi
     sleep 3
   done
-  grep -E 'demo|Lectern is running' "$log" | sed 's/password.*/password (not shown)/' || true
+  grep -E 'username: demo|Lectern is running' "$log" || true
   echo "$url answered: <title>$(grep -o '<title>[^<]*' <<<"$page" | head -n 1 | sed 's/<title>//')</title>"
   grep -q '<form' <<<"$page" || { echo "error: the first page has no form" >&2; return 1; }
   # Ctrl-C: SIGINT to the foreground process group.
