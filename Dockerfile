@@ -44,7 +44,7 @@ FROM ${PYTHON_IMAGE}
 # bundled ffmpeg finds no font on a slim image, and the captions would come out empty) and
 # Tesseract with its English data for the slide text (without it that stage is skipped).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-dejavu-core tesseract-ocr \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-dejavu-core tesseract-ocr \
  && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 --user-group lectern
 ENV PATH="/app/.venv/bin:$PATH" \
