@@ -164,7 +164,10 @@ phase "apt-get python3(-venv) make" prerequisites
 clone() {
   git clone -q --no-hardlinks "$repo" "$root/src/lectern"
   git -C "$root/src/lectern" log -1 --format='commit %H %s'
-  cp -a "$repo/../shared" "$root/src/shared"
+  # ../shared may be a link: its files go in, not the link.
+  mkdir -p "$root/src/shared"
+  cp -a "$(readlink -f "$repo/../shared")/." "$root/src/shared/"
+  ls "$root/src/shared/media"
 }
 phase "git clone HEAD + ../shared" clone
 
