@@ -271,6 +271,21 @@ print("transcript:", " ".join(text.split())[:200])
 if "country" not in text.lower():
     sys.exit("the transcript of jfk.wav does not say 'country'")
 PY
+  # The job's files are in the bucket (web and worker share no folder).
+  "$py" - "$s3_port" <<'PY'
+import sys
+
+import boto3
+
+s3 = boto3.client(
+    "s3", endpoint_url=f"http://127.0.0.1:{sys.argv[1]}", region_name="us-east-1",
+    aws_access_key_id="lectern", aws_secret_access_key="lectern-secret",
+)
+names = [item["Key"] for item in s3.list_objects_v2(Bucket="lectern").get("Contents", [])]
+print(f"bucket: {len(names)} objects: {', '.join(sorted(names)[:8])}")
+if not names:
+    sys.exit("nothing in the bucket")
+PY
 }
 phase "a job (jfk.wav) through the API" job
 
