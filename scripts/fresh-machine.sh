@@ -126,6 +126,9 @@ fi
 unpack() {
   tar -C "$root" --numeric-owner -xpf "$tarball"
   cp /etc/resolv.conf "$root/etc/resolv.conf"
+  # debootstrap leaves /etc/hosts to the installer (or the container runtime, which writes one like
+  # this): without it "localhost" does not resolve.
+  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
   # Where this machine reaches the registries through a TLS-inspecting proxy, its CA bundle
   # (SSL_CERT_FILE) is the network's, not Lectern's: it goes in, and the chroot's pip, uv and npm
   # are pointed at it. A machine on the open internet needs none of it.
