@@ -56,18 +56,25 @@ if [ -z "$mirror" ]; then
 fi
 
 timings=()
+current_phase=""
+current_start=0
 phase() {  # phase NAME COMMAND...: run it and record its wall time
   local name=$1 start=$SECONDS
   shift
   echo
   echo "=== $name"
+  current_phase=$name current_start=$start
   "$@"
+  current_phase=""
   local took=$((SECONDS - start))
   timings+=("$(printf '%-28s %5d s  (%dm%02ds)' "$name" "$took" $((took / 60)) $((took % 60)))")
   echo "=== $name: ${took} s"
 }
 report() {
   echo
+  if [ -n "${current_phase:-}" ]; then
+    timings+=("$(printf '%-28s %5d s  (failed or stopped)' "$current_phase" $((SECONDS - current_start)))")
+  fi
   echo "=== phase times"
   printf '  %s\n' "${timings[@]}"
 }

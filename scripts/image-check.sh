@@ -48,12 +48,16 @@ nofile=$(ulimit -Hn)
 limits=(--ulimit "nofile=$nofile:$nofile" --ulimit "nproc=30000:30000")
 
 timings=()
+current_phase=""
+current_start=0
 phase() {
   local name=$1 start=$SECONDS
   shift
   echo
   echo "=== $name"
+  current_phase=$name current_start=$start
   "$@"
+  current_phase=""
   local took=$((SECONDS - start))
   timings+=("$(printf '%-34s %5d s  (%dm%02ds)' "$name" "$took" $((took / 60)) $((took % 60)))")
   echo "=== $name: ${took} s"
@@ -87,6 +91,9 @@ PY
     echo "kept: containers ${containers[*]}, database $database, moto pid $moto_pid, $work"
   fi
   echo
+  if [ -n "${current_phase:-}" ]; then
+    timings+=("$(printf '%-28s %5d s  (failed or stopped)' "$current_phase" $((SECONDS - current_start)))")
+  fi
   echo "=== phase times"
   printf '  %s\n' "${timings[@]}"
   if [ "$status" -eq 0 ]; then echo "image check: PASSED"; else echo "image check: FAILED ($status)"; fi
