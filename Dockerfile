@@ -5,11 +5,19 @@
 # with them), joins the bundled base model and collects the static files. Stage 2 carries only the
 # virtual environment, the code and those results, and runs as an unprivileged user; the code and
 # the model are owned by root, so the application cannot change them.
+#
+# PYTHON_IMAGE: any Debian 12 (bookworm) image with Python 3.11 and its venv module; the default is
+# the official one. scripts/image-check.sh builds from a bare debootstrap Debian instead.
+# UV_VERSION: the uv that wrote uv.lock (lock format revision 5; older releases cannot read it),
+# installed from PyPI like every other dependency, so that the build needs only the package
+# registries (PyPI and Debian's mirror), not ghcr.io.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS builder
-# The uv that wrote uv.lock (lock format revision 5); older releases cannot read it.
-COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /usr/local/bin/uv
+ARG UV_VERSION=0.13.10
+RUN python3 -m venv /opt/uv \
+ && /opt/uv/bin/pip install --no-cache-dir --disable-pip-version-check "uv==${UV_VERSION}" \
+ && ln -s /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_LINK_MODE=copy \
     UV_COMPILE_BYTECODE=1 \
     UV_PYTHON_DOWNLOADS=never \
@@ -36,7 +44,7 @@ FROM ${PYTHON_IMAGE}
 # bundled ffmpeg finds no font on a slim image, and the captions would come out empty) and
 # Tesseract with its English data for the slide text (without it that stage is skipped).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-dejavu-core tesseract-ocr \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-dejavu-core tesseract-ocr \
  && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 --user-group lectern
 ENV PATH="/app/.venv/bin:$PATH" \

@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 export UV_LINK_MODE ?= copy
 
-.PHONY: run test test-fast lint format bench install install-app system-deps browser-deps clean help
+.PHONY: run test test-fast lint format bench install install-app system-deps browser-deps fresh-check image-check clean help
 
 help:
 	@echo "make run    start Lectern (web + worker) at http://127.0.0.1:8000 on the embedded default"
@@ -53,6 +53,18 @@ test: install system-deps browser-deps
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen pytest
 	UV="$(UV)" bash scripts/test-scaleout.sh
+
+# `make run` and `CI=true make test` on a bare Debian 12 made by debootstrap, from a clean clone of
+# HEAD (root; scripts/fresh-machine.sh explains). Not part of `make test`.
+fresh-check:
+	@mkdir -p var
+	set -o pipefail; bash scripts/fresh-machine.sh 2>&1 | tee var/fresh-check.log
+
+# The Dockerfile built with podman from the same bare Debian and run as compose.yaml runs it, against
+# PostgreSQL, Redis and moto's S3 server on 127.0.0.1, through a real job (scripts/image-check.sh).
+image-check: install
+	@mkdir -p var
+	set -o pipefail; bash scripts/image-check.sh 2>&1 | tee var/image-check.log
 
 lint: install
 	$(UV) run --frozen ruff check .

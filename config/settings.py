@@ -485,3 +485,6 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
     },
 }
+# Emails for the console (no EMAIL_URL) go into the JSON log as one record each, not as raw lines.
+if LOG_FORMAT == "json" and EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821
+    EMAIL_BACKEND = "jobs.ops.mail.LogEmailBackend"

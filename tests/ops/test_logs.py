@@ -6,6 +6,8 @@ import logging
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -73,9 +75,11 @@ def test_it_writes_plain_lines_with_the_job_tag():
 def _log_in_subprocess(tmp_path: Path, log_format: str) -> subprocess.CompletedProcess[str]:
     code = (
         "import django, logging; django.setup(); from jobs.ops.logs import job_context\n"
+        "from django.core.mail import send_mail\n"
+        "send_mail('Ready', 'Hello,\\nit is at http://x/jobs/1/', None, ['a@example.org'])\n"
         "with job_context('j-1'): logging.getLogger('jobs.pipeline.worker').warning('hello')"
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "EMAIL_URL": "",
            "LECTERN_DATA_DIR": str(tmp_path), "LECTERN_LOG_FORMAT": log_format}  # fmt: skip
     return subprocess.run(
         [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True,
@@ -86,13 +90,53 @@ def _log_in_subprocess(tmp_path: Path, log_format: str) -> subprocess.CompletedP
 def test_the_settings_switch_to_json_logs(tmp_path):
     json_run = _log_in_subprocess(tmp_path, "json")
     assert json_run.returncode == 0, json_run.stderr
-    entry = json.loads(json_run.stderr.strip().splitlines()[-1])
+    email, entry = [json.loads(line) for line in json_run.stderr.strip().splitlines()]
     assert entry["message"] == "hello" and entry["job_id"] == "j-1"
+    # An email for the console (no EMAIL_URL) is one record too, not a raw multi-line dump.
+    assert json_run.stdout == ""
+    assert email["logger"] == "jobs.ops.mail"
+    assert "a@example.org" in email["message"] and "http://x/jobs/1/" in email["message"]
 
     plain = _log_in_subprocess(tmp_path, "plain")
     assert (
         plain.stderr.strip().splitlines()[-1].endswith("WARNING jobs.pipeline.worker job=j-1 hello")
     )
+    assert "Subject: Ready" in plain.stdout  # Django's console backend, as before
 
     bad = _log_in_subprocess(tmp_path, "xml")
     assert bad.returncode != 0 and "LECTERN_LOG_FORMAT must be plain or json" in bad.stderr
+
+
+def test_gunicorn_writes_json_lines_too(tmp_path):
+    """gunicorn reads gunicorn.conf.py from the project directory, as make run, the image and
+    compose.yaml start it: its own lines and the access log are JSON objects like the app's."""
+    env = {**os.environ, "LECTERN_DATA_DIR": str(tmp_path), "LECTERN_LOG_FORMAT": "json"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", "127.0.0.1:0",
+         "--workers", "1", "--access-logfile", "-"],
+        cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    lines = []
+    try:
+        assert server.stdout is not None
+        for line in server.stdout:  # the first line that says where it listens
+            lines.append(line)
+            if "Listening at: " in line:
+                url = json.loads(line)["message"].split("Listening at: ")[1].split()[0]
+                break
+        else:
+            pytest.fail("gunicorn never said where it listens:\n" + "".join(lines))
+        with pytest.raises(urllib.error.HTTPError):  # 503: no database here, which is fine
+            urllib.request.urlopen(
+                urllib.request.Request(f"{url}/healthz", headers={"Host": "localhost"}), timeout=60
+            )
+    finally:
+        server.terminate()
+        rest, _ = server.communicate(timeout=30)
+    lines += rest.splitlines()
+    records = [json.loads(line) for line in lines if line.strip()]  # every line, or it fails here
+    assert all(isinstance(record, dict) for record in records)
+    loggers = {record["logger"] for record in records}
+    assert {"gunicorn.error", "gunicorn.access"} <= loggers
+    (access,) = [r for r in records if r["logger"] == "gunicorn.access"]
+    assert "GET /healthz" in access["message"]

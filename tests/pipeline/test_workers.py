@@ -7,6 +7,7 @@ in a polling loop, as the every-minute schedule would, with thresholds shortened
 from __future__ import annotations
 
 import os
+import re
 import signal
 
 import pytest
@@ -85,7 +86,9 @@ def test_it_recovers_a_job_whose_worker_process_was_killed(clusters, alice, long
     _assert_ran_once(done, attempts=2)
     assert sweep.requeued == [str(job.pk)] and not sweep.failed
     assert worker_pid(done) != dead and cluster.owns(done.worker)
-    assert "ask not what your country" in done.transcript.text.lower()
+    # Words, not punctuation: the model writes "ask not, what" on some runs ("ask not what" on others).
+    words = " ".join(re.sub(r"[^\w\s]", " ", done.transcript.text.lower()).split())
+    assert "ask not what your country" in words
 
 
 def test_it_recovers_the_jobs_of_a_worker_host_that_died(clusters, alice, long_speech, short_clips):

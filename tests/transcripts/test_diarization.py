@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import shared_media
 from tests.synth import (
     CONVERSATION,
     VOICES,
@@ -21,8 +22,6 @@ from transcripts.diarization import Diarization, assign, diarize
 from transcripts.diarization.cluster import cluster
 from transcripts.media import SAMPLE_RATE, ffmpeg_exe, read_wav
 from transcripts.speakers import with_speakers
-
-STEREO = Path("/work/shared/media/stereo_diarization.wav")
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +47,10 @@ def test_it_uses_the_speech_spans_it_is_given(conversation: Speech) -> None:
 
 @pytest.mark.parametrize("speakers", [2, None])
 def test_it_finds_the_two_speakers_of_a_stereo_recording(speakers: int | None) -> None:
+    # ../shared beside the checkout, wherever that is (it was /work/shared, fixed: not on a new machine).
+    stereo = shared_media("stereo_diarization.wav")
     raw = subprocess.run(
-        [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(STEREO),
+        [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(stereo),
          "-ar", str(SAMPLE_RATE), "-f", "s16le", "-"],
         capture_output=True, check=True,
     ).stdout  # fmt: skip
