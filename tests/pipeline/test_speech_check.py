@@ -99,7 +99,7 @@ def test_it_shows_each_language_of_a_bilingual_transcript(client, alice):
     )  # fmt: skip
     client.force_login(alice)
     page = client.get(job.get_absolute_url()).content.decode()
-    assert "Languages: English (0:29), German (0:28)" in page
+    assert "English (0:29), German (0:28)" in page  # the transcript header's facts line
     # The German line says so, to the reader and to a screen reader's voice.
     assert 'lang="de">Dies umfasst das Recht.' in page
     assert page.count('class="segment-language"') == 1
