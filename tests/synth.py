@@ -39,7 +39,8 @@ LECTURE_TOPICS: list[str] = [
     ),
 ]
 
-# Two espeak-ng voices that resemblyzer's encoder tells apart (most pairs sound alike to it).
+# Two espeak-ng voices, chosen when the first voice encoder (resemblyzer's, since replaced by
+# CAM++) heard most pairs as alike.
 VOICES = ["en-us+klatt", "en+f5"]
 CONVERSATION = [
     "Good morning everyone, today we are going to look at how plants make their food.",
