@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import json
 import math
-import tempfile
 import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from django.conf import settings
@@ -39,7 +37,7 @@ from jobs import selectors, services
 from jobs.api import waits
 from jobs.api.speech_models import DEFAULT_ALIAS, model_for, model_names
 from jobs.api.views import ApiKeyAuth, RateLimited
-from jobs.intake.uploads import refusal_message
+from jobs.intake.uploads import refusal_message, upload_on_disk
 from jobs.models import Job
 from transcripts import exports
 from transcripts.backends.openai_api import LANGUAGE_NAMES
@@ -340,17 +338,7 @@ def _form(request: HttpRequest, *, translate: bool) -> AudioRequest:
 
 def _check_media(upload: UploadedFile) -> None:
     """Refuse what no worker could use before it becomes a job: not media, no sound, too long."""
-    try:
-        path = Path(upload.temporary_file_path())  # type: ignore[attr-defined]
-    except AttributeError:
-        path = None  # a small upload kept in memory
-    with tempfile.NamedTemporaryFile(prefix="lectern-probe-") as spare:
-        if path is None:
-            for chunk in upload.chunks():
-                spare.write(chunk)
-            spare.flush()
-            upload.seek(0)
-            path = Path(spare.name)
+    with upload_on_disk(upload) as path:
         try:
             info = probe(path)
         except MediaError as exc:

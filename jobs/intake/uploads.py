@@ -14,6 +14,8 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -72,22 +74,31 @@ def media_problem(upload: UploadedFile) -> str | None:
     It reads the file's headers where the upload handler left it (a temporary file), within the
     request's own limits: probing does not decode the recording.
     """
-    try:
-        path: Path | None = Path(upload.temporary_file_path())  # type: ignore[attr-defined]
-    except AttributeError:
-        path = None  # kept in memory (another upload handler): probe a copy
-    with tempfile.NamedTemporaryFile(prefix="lectern-probe-") as spare:
-        if path is None:
-            for chunk in upload.chunks():
-                spare.write(chunk)
-            spare.flush()
-            upload.seek(0)
-            path = Path(spare.name)
+    with upload_on_disk(upload) as path:
         try:
             examine(path, limits())
         except MediaError as exc:
             return str(exc)
     return None
+
+
+@contextmanager
+def upload_on_disk(upload: UploadedFile) -> Iterator[Path]:
+    """The upload as a file to probe: where the upload handler left it (a temporary file), or a
+    copy of it for the block's duration when it was kept in memory (another upload handler)."""
+    try:
+        path = Path(upload.temporary_file_path())  # type: ignore[attr-defined]
+    except AttributeError:
+        path = None
+    if path is not None:
+        yield path
+        return
+    with tempfile.NamedTemporaryFile(prefix="lectern-probe-") as spare:
+        for chunk in upload.chunks():
+            spare.write(chunk)
+        spare.flush()
+        upload.seek(0)
+        yield Path(spare.name)
 
 
 class LimitedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
