@@ -77,21 +77,38 @@ def study_notes_current(*, job: Job) -> Notes | None:
     must not write): the stored ones, or, after an edit that the queued task has not yet
     turned into stored notes, extractive notes made here in memory. None for a job without a
     finished transcript."""
+    kept = study_notes_kept(job=job)
+    if kept is None:
+        return None
+    if kept.notes is not None and kept.current:
+        return kept.notes
+    if kept.notes is not None and kept.notes.maker != "extractive":
+        # A model's notes are not thrown away for an edit: the owner makes them again.
+        kept.notes.note = (
+            "Written before your last edit of the transcript: make them again to include it."
+        )
+        return kept.notes
+    return study_notes_build(job=job)
+
+
+@dataclass(frozen=True)
+class KeptNotes:
+    notes: Notes | None  # the stored notes, if any
+    current: bool  # made from the transcript as it is stored now
+
+
+def study_notes_kept(*, job: Job) -> KeptNotes | None:
+    """The job's stored notes and whether they follow its transcript's last edit; None for a job
+    without a finished transcript."""
     transcript = getattr(job, "transcript", None) if job.status == Job.Status.SUCCEEDED else None
     if transcript is None:
         return None
     row = StudyNotes.objects.filter(job=job).first()
-    if row is not None and row.made_from == transcript.updated_at:
-        return Notes.from_dict(row.notes)
-    if row is not None:
-        notes = Notes.from_dict(row.notes)
-        if notes.maker != "extractive":
-            # A model's notes are not thrown away for an edit: the owner makes them again.
-            notes.note = (
-                "Written before your last edit of the transcript: make them again to include it."
-            )
-            return notes
-    return study_notes_build(job=job)
+    if row is None:
+        return KeptNotes(notes=None, current=False)
+    return KeptNotes(
+        notes=Notes.from_dict(row.notes), current=row.made_from == transcript.updated_at
+    )
 
 
 def study_notes_build(*, job: Job) -> Notes:

@@ -26,7 +26,12 @@ from jobs.study.answer import (
     grounded_answer,
 )
 from jobs.study.notes import StudyNotes as Notes
-from jobs.study.selectors import Found, question_passages, study_notes_build
+from jobs.study.selectors import (
+    Found,
+    question_passages,
+    study_notes_build,
+    study_notes_kept,
+)
 from jobs.study.written import notes_with_model
 from transcripts.models import Transcript
 from transcripts.selectors import transcript_record
@@ -70,13 +75,12 @@ def study_notes_follow_edit(*, job: Job) -> None:
 def study_notes_refresh(*, job: Job) -> Notes | None:
     """The task's work: the job's extractive notes made again from its transcript when it
     changed since they were made. A model's notes are kept (the page says they are older)."""
-    transcript = getattr(job, "transcript", None) if job.status == Job.Status.SUCCEEDED else None
-    if transcript is None:
+    kept = study_notes_kept(job=job)
+    if kept is None:
         return None
-    row = StudyNotes.objects.filter(job=job).first()
-    if row is not None and row.made_from == transcript.updated_at:
-        return Notes.from_dict(row.notes)
-    if row is not None and Notes.from_dict(row.notes).maker != "extractive":
+    if kept.notes is not None and kept.current:
+        return kept.notes
+    if kept.notes is not None and kept.notes.maker != "extractive":
         return None
     return study_notes_make(job=job, use_model=False)
 
