@@ -15,34 +15,15 @@ run before his; the same in arrival order; and the time to drain all the jobs in
 from __future__ import annotations
 
 import time
-import wave
 from pathlib import Path
 from typing import Any
 
 from bench import env
+from bench.scaleout import speech_clips
 
 COMMAND = ".venv/bin/python -m bench.run --only fairness"
 BACKLOG = 30
 CLIP_SECONDS = 2.0
-
-
-def _clips(folder: Path, count: int) -> list[Path]:
-    """``count`` distinct short speech files (no transcript reuse): jfk.wav's first seconds, each
-    a few samples longer than the last."""
-    source = env.REPO.parent / "shared" / "media" / "jfk.wav"
-    with wave.open(str(source)) as audio:
-        params = audio.getparams()
-        frames = audio.readframes(int(audio.getframerate() * CLIP_SECONDS))
-    width = params.sampwidth * params.nchannels
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for index in range(count):
-        path = folder / f"clip-{index:03d}.wav"
-        with wave.open(str(path), "wb") as out:
-            out.setparams(params)
-            out.writeframes(frames + b"\0" * width * (index + 1))
-        paths.append(path)
-    return paths
 
 
 def _create(owner: Any, path: Path) -> Any:
@@ -116,7 +97,9 @@ def measure(quick: bool = False) -> dict[str, Any]:
     backlog = 8 if quick else BACKLOG
     from django.conf import settings
 
-    clips = _clips(Path(settings.DATA_DIR) / "fairness-clips", 2 * (backlog + 1))
+    clips = speech_clips(
+        Path(settings.DATA_DIR) / "fairness-clips", 2 * (backlog + 1), CLIP_SECONDS
+    )
     # The cap on active jobs must let the backlog in: the bench measures the order, not the cap.
     settings.MAX_ACTIVE_JOBS_PER_USER = max(settings.MAX_ACTIVE_JOBS_PER_USER, backlog)
     reference = _round(False, clips[: backlog + 1], "arrival")

@@ -61,13 +61,15 @@ def measure(quick: bool = False) -> dict[str, Any]:
 # --- The child process --------------------------------------------------------------------------
 
 
-def _clips(folder: Path, count: int) -> list[Path]:
-    """``count`` distinct short speech files: jfk.wav's first seconds, each a few samples longer."""
+def speech_clips(folder: Path, count: int, seconds: float = CLIP_SECONDS) -> list[Path]:
+    """``count`` distinct short speech files (no transcript reuse): jfk.wav's first ``seconds``,
+    each a few samples longer than the last (the fairness section uses them too)."""
     source = env.REPO.parent / "shared" / "media" / "jfk.wav"
     with wave.open(str(source)) as audio:
         params = audio.getparams()
-        frames = audio.readframes(int(audio.getframerate() * CLIP_SECONDS))
+        frames = audio.readframes(int(audio.getframerate() * seconds))
     width = params.sampwidth * params.nchannels
+    folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for index in range(count):
         path = folder / f"clip-{index:03d}.wav"
@@ -305,7 +307,7 @@ def child(out: Path, quick: bool) -> None:
     }
     try:
         call_command("migrate", verbosity=0, interactive=False)
-        clips = _clips(folder, jobs)
+        clips = speech_clips(folder, jobs)
         rounds = {}
         for workers in WORKER_COUNTS:
             print(f"bench: scaleout, {workers} worker(s) …", flush=True)
